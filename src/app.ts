@@ -1,0 +1,16 @@
+import type { Probot } from 'probot';
+import type { FactoryDeps } from './deps.js';
+
+/**
+ * A part of the product that listens to webhooks. Each registers handlers that
+ * guard, record and enqueue — nothing else (see intake/intake.ts).
+ */
+export type IntakeRegistration = (app: Probot, deps: FactoryDeps) => void;
+
+const registrations: IntakeRegistration[] = [];
+
+export function createFactoryApp(deps: FactoryDeps) {
+  return (app: Probot) => {
+    for (const register of registrations) register(app, deps);
+  };
+}

@@ -1,0 +1,103 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QueueUnavailableError, producerConnection } from './connection.js';
+import {
+  jobDefinitions,
+  parseJobPayload,
+  queueNames,
+  queueOf,
+  type JobName,
+  type JobPayload,
+  type QueueName,
+} from './jobs.js';
+
+export interface EnqueueOptions {
+  /** Required: the idempotency key (see `jobIds`). */
+  jobId: string;
+  delayMs?: number;
+  /** Lower runs first (BullMQ priority); used for fairness across epics. */
+  priority?: number;
+}
+
+/** Retention keeps recent ids around so a duplicate add is recognised, without growing forever. */
+export const defaultJobOptions: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 5_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** The producer side of every queue. Validates payloads before anything reaches Redis. */
+export class JobQueues {
+  private readonly queues: Map<QueueName, Queue>;
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+    private readonly redisUrlForMessages = 'Redis',
+  ) {
+    this.queues = new Map(
+      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
+    );
+  }
+
+  static connect(redisUrl: string, prefix: string): JobQueues {
+    return new JobQueues(producerConnection(redisUrl), prefix, redactUrl(redisUrl));
+  }
+
+  queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`Unknown queue ${name}`);
+    return queue;
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions) {
+    const data = parseJobPayload(name, payload);
+    this.assertReachable();
+    try {
+      return await this.queue(queueOf(name)).add(name, data, {
+        jobId: options.jobId,
+        delay: options.delayMs,
+        priority: options.priority,
+      });
+    } catch (error) {
+      throw new QueueUnavailableError(
+        `Could not enqueue ${name} (job ${options.jobId}) — ${redisProblem(error, this.redisUrlForMessages)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Fails at once, instead of after a client-side timeout, when Redis is known to be down. */
+  private assertReachable() {
+    const status = this.connection.status;
+    if (status === 'ready' || status === 'connecting' || status === 'connect') return;
+    throw new QueueUnavailableError(
+      `${this.redisUrlForMessages} is not reachable (connection ${status}); start Redis or set REDIS_URL`,
+    );
+  }
+
+  async close() {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return `Redis at ${parsed.host}`;
+  } catch {
+    return 'Redis';
+  }
+}
+
+function redisProblem(error: unknown, where: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /Stream isn't writeable|ECONNREFUSED|Connection is closed|enableOfflineQueue/.test(message)
+    ? `${where} is not reachable; start Redis or set REDIS_URL`
+    : message;
+}
+
+export { jobDefinitions };

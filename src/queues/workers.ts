@@ -1,0 +1,98 @@
+import { Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { workerConnection } from './connection.js';
+import {
+  isJobName,
+  parseJobPayload,
+  queueNames,
+  type JobName,
+  type JobPayload,
+  type QueueName,
+} from './jobs.js';
+
+/** What runs a job of one kind. Receives the validated payload and the BullMQ job. */
+export type JobProcessor<N extends JobName> = (
+  payload: JobPayload<N>,
+  job: Job,
+) => Promise<unknown>;
+export type JobProcessors = { [N in JobName]?: JobProcessor<N> };
+
+export interface QueueWorkersOptions {
+  redisUrl: string;
+  prefix: string;
+  processors: JobProcessors;
+  log: Logger;
+  /** Jobs of one queue run at once in this process. */
+  concurrency?: Partial<Record<QueueName, number>>;
+  /** Only these queues are consumed (all with a processor by default). */
+  queues?: readonly QueueName[];
+}
+
+export interface QueueWorkers {
+  workers: Worker[];
+  /** Waits for running jobs to finish (graceful), then disconnects. */
+  close(): Promise<void>;
+}
+
+export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
+  const { processors, log } = options;
+  const wanted = options.queues ?? queueNames;
+  const workers = wanted.map((queueName) => {
+    const worker = new Worker(
+      queueName,
+      async (job) => {
+        if (!isJobName(job.name))
+          throw new Error(`No job kind named ${job.name} on queue ${queueName}`);
+        const processor = processors[job.name] as JobProcessor<typeof job.name> | undefined;
+        if (!processor) throw new Error(`No processor for ${job.name} in this process`);
+        const payload = parseJobPayload(job.name, job.data);
+        return processor(payload, job);
+      },
+      {
+        connection: workerConnection(options.redisUrl),
+        prefix: options.prefix,
+        concurrency: options.concurrency?.[queueName] ?? 1,
+        autorun: true,
+      },
+    );
+    worker.on('failed', (job, error) =>
+      log.warn(
+        {
+          queue: queueName,
+          job: job?.name,
+          jobId: job?.id,
+          attempt: job?.attemptsMade,
+          err: error.message,
+        },
+        'job failed',
+      ),
+    );
+    worker.on('error', (error) =>
+      log.error({ queue: queueName, err: error.message }, 'queue worker error'),
+    );
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}
+
+export function onShutdownSignal(handler: () => Promise<void>, log: Logger) {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down: waiting for running jobs');
+    handler()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
