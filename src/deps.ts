@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from 'probot';
+import type { AgentRunner } from './agents/runtime/types.js';
 import type { Env } from './config/env.js';
 import type { Database } from './db/connection.js';
 import type { Logger } from './logger.js';
@@ -21,4 +22,5 @@ export interface FactoryDeps {
   queues: JobQueues;
   github: GitHubClients;
   log: Logger;
+  agents: AgentRunner;
 }

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import type { AgentKind } from '../../db/schema.js';
+
+/**
+ * The contract every part of Factory uses to run an agent. The implementation
+ * (runner.ts) drives the Claude Agent SDK; tests drive the real engine against
+ * the scripted Messages-API server.
+ */
+
+export type AgentRole = AgentKind;
+
+/** A Factory tool offered to the agent through the SDK's in-process MCP server (`mcp__factory__<name>`). */
+export interface FactoryTool<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  description: string;
+  input: Shape;
+  handler(input: z.infer<z.ZodObject<Shape>>): Promise<string>;
+}
+
+export interface AgentRunRequest {
+  role: AgentRole;
+  /** The Agent row this run belongs to (state, heartbeats, usage are written against it). */
+  agentId: number;
+  /** What the run is for, recorded with it: 'plan', 'implement', 'review', 'resolve-conflict', 'answer'… */
+  purpose: string;
+  /** The working directory: a read-only checkout for the supervisor, the task's worktree for a worker. */
+  cwd: string;
+  /** The role's system prompt, assembled from prompts/<role>.md and the repository's instructions. */
+  systemPrompt: string;
+  /** The user turn: the task, the epic, the feedback or the person's message. */
+  prompt: string;
+  model: string;
+  tools?: FactoryTool[];
+  /** Resume this SDK session instead of starting a new one. */
+  resumeSessionId?: string;
+  maxTurns?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Extra environment variables the repository config allows the agent to see. */
+  allowedEnv?: Record<string, string>;
+  /** Records the run against these (usage, decisions). */
+  context: { installationId?: number; epicId?: number; taskId?: number };
+}
+
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
+export type AgentErrorKind =
+  | 'rate_limit'
+  | 'overloaded'
+  | 'authentication'
+  | 'invalid_request'
+  | 'timeout'
+  | 'max_turns'
+  | 'cancelled'
+  | 'invalid_output'
+  | 'engine';
+
+export interface AgentRunResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  runId: number;
+  sessionId?: string;
+  /** The agent's final text. */
+  text: string;
+  numTurns: number;
+  usage: AgentUsage;
+  error?: { kind: AgentErrorKind; message: string; retryable: boolean };
+}
+
+export interface StructuredRunResult<T> extends AgentRunResult {
+  /** Present when status is 'succeeded'. */
+  output?: T;
+}
+
+export interface AgentRunner {
+  run(request: AgentRunRequest): Promise<AgentRunResult>;
+  /**
+   * A run whose answer is a value: the agent submits it through a tool named
+   * `submitTool`, validated with `schema`; one corrective turn on invalid
+   * input, then a failure with the reason.
+   */
+  runStructured<T>(
+    request: AgentRunRequest,
+    submit: { toolName: string; description: string; schema: z.ZodType<T> },
+  ): Promise<StructuredRunResult<T>>;
+}

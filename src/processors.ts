@@ -1,0 +1,10 @@
+import type { FactoryDeps } from './deps.js';
+import type { JobProcessors } from './queues/workers.js';
+
+/**
+ * Which code runs each kind of job. Every part of the product contributes the
+ * processors for its own jobs; a process consumes the queues it has processors for.
+ */
+export function buildProcessors(_deps: FactoryDeps): JobProcessors {
+  return {};
+}
