@@ -13,7 +13,7 @@ export const epicStateMachine = defineStateMachine<EpicState>('Epic', {
   IN_PROGRESS: ['COMPLETED', 'BLOCKED', 'PLANNING', 'CANCELLED'],
   BLOCKED: ['IN_PROGRESS', 'PLANNING', 'CANCELLED'],
   COMPLETED: [],
-  CANCELLED: [],
+  CANCELLED: ['PLANNING'],
 });
 
 export const finishedEpicStates: readonly EpicState[] = ['COMPLETED', 'CANCELLED'];
