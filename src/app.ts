@@ -1,5 +1,6 @@
 import type { Probot } from 'probot';
 import type { FactoryDeps } from './deps.js';
+import { registerCommentIntake } from './mail/commentIntake.js';
 
 /**
  * A part of the product that listens to webhooks. Each registers handlers that
@@ -7,7 +8,7 @@ import type { FactoryDeps } from './deps.js';
  */
 export type IntakeRegistration = (app: Probot, deps: FactoryDeps) => void;
 
-const registrations: IntakeRegistration[] = [];
+const registrations: IntakeRegistration[] = [registerCommentIntake];
 
 export function createFactoryApp(deps: FactoryDeps) {
   return (app: Probot) => {

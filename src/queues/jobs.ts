@@ -55,6 +55,7 @@ export const jobDefinitions = {
     queue: 'mail',
     payload: z.object({
       ...githubRef,
+      repoId: id,
       deliveryId: z.string().min(1),
       issueNumber: id,
       commentId: id,
