@@ -1,5 +1,8 @@
 import type { Probot } from 'probot';
 import type { FactoryDeps } from './deps.js';
+import { registerConfigFixIntake } from './intake/configFix.js';
+import { registerEpicLabelIntake } from './intake/epicLabel.js';
+import { registerSubIssueIntake } from './intake/subIssues.js';
 import { registerCommentIntake } from './mail/commentIntake.js';
 
 /**
@@ -8,7 +11,12 @@ import { registerCommentIntake } from './mail/commentIntake.js';
  */
 export type IntakeRegistration = (app: Probot, deps: FactoryDeps) => void;
 
-const registrations: IntakeRegistration[] = [registerCommentIntake];
+const registrations: IntakeRegistration[] = [
+  registerCommentIntake,
+  registerEpicLabelIntake,
+  registerSubIssueIntake,
+  registerConfigFixIntake,
+];
 
 export function createFactoryApp(deps: FactoryDeps) {
   return (app: Probot) => {

@@ -1,10 +1,13 @@
 import type { FactoryDeps } from './deps.js';
+import { intakeProcessors } from './intake/processors.js';
 import type { JobProcessors } from './queues/workers.js';
 
 /**
  * Which code runs each kind of job. Every part of the product contributes the
  * processors for its own jobs; a process consumes the queues it has processors for.
  */
-export function buildProcessors(_deps: FactoryDeps): JobProcessors {
-  return {};
+export function buildProcessors(deps: FactoryDeps): JobProcessors {
+  return {
+    ...intakeProcessors(deps),
+  };
 }

@@ -22,8 +22,16 @@ export async function loadRepoConfig(
     const { config } = await octokit.config.get({ ...repo, path: repoConfigPath });
     return parseRepoConfig(config);
   } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const reason = describeReadError(error);
     const { config } = parseRepoConfig({});
     return { ok: false, config, problems: [`(file): cannot be read — ${reason}`] };
   }
+}
+
+/** The config plugin wraps the YAML parser's error; the parser's own words say where the mistake is. */
+function describeReadError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const firstLine = (text: string) => text.split('\n')[0] ?? '';
+  const message = firstLine(error.message).replace(/^\[@probot\/octokit-plugin-config\] /, '');
+  return error.cause instanceof Error ? `${message}: ${firstLine(error.cause.message)}` : message;
 }

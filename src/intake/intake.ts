@@ -4,6 +4,9 @@ import { admitDelivery, markDelivery, type DeliveryFacts } from './deliveryGuard
 
 type AnyContext = Context;
 
+/** What a handler's `record` step did: enqueued work, or decided the event is not for Factory. */
+export type IntakeOutcome = 'enqueued' | { ignored: string };
+
 export function deliveryFacts(context: AnyContext): DeliveryFacts {
   const payload = context.payload as {
     action?: string;
@@ -31,7 +34,7 @@ export function deliveryFacts(context: AnyContext): DeliveryFacts {
 export async function intake(
   deps: FactoryDeps,
   context: AnyContext,
-  record: () => Promise<'enqueued' | { ignored: string }>,
+  record: () => Promise<IntakeOutcome>,
 ): Promise<void> {
   const facts = deliveryFacts(context);
   const log = deps.log.child({

@@ -17,6 +17,12 @@ export const queueNames = ['epic', 'task', 'merge-queue', 'mail', 'orchestrator'
 export type QueueName = (typeof queueNames)[number];
 
 export const jobDefinitions = {
+  /**
+   * Intake's follow-up to the epic label: labels ensured, a reaction and the
+   * planning label as a visible acknowledgement, and the repository config
+   * checked — an invalid one is reported on the issue and parks the epic.
+   */
+  'acknowledge-epic': { queue: 'epic', payload: z.object({ epicId: id, ...githubRef }) },
   /** Supervisor: explore the repository read-only and plan the epic. */
   'plan-epic': { queue: 'epic', payload: z.object({ epicId: id, ...githubRef }) },
   /** Supervisor: turn an approved plan into sub-issues and tasks. */

@@ -1,0 +1,55 @@
+import type { Context, Probot } from 'probot';
+import { findEpicByIssueId } from '../db/epics.js';
+import { listTasksOfEpic, upsertTaskFromIssue } from '../db/tasks.js';
+import type { FactoryDeps } from '../deps.js';
+import { finishedEpicStates } from '../domain/epicStateMachine.js';
+import { jobIds } from '../queues/jobs.js';
+import { intake, type IntakeOutcome } from './intake.js';
+
+/**
+ * A sub-issue a person adds under an epic becomes a task like the planned
+ * ones. (Sub-issues the supervisor creates arrive as the bot's own events and
+ * are ignored here: the supervisor records those tasks itself, on the same
+ * unique row.)
+ */
+export function registerSubIssueIntake(app: Probot, deps: FactoryDeps) {
+  app.on('sub_issues.sub_issue_added', (context) =>
+    intake(deps, context, () => recordSubIssueAdded(deps, context)),
+  );
+}
+
+async function recordSubIssueAdded(
+  deps: FactoryDeps,
+  context: Context<'sub_issues.sub_issue_added'>,
+): Promise<IntakeOutcome> {
+  const { parent_issue: parent, sub_issue: subIssue, sub_issue_repo: subRepo } = context.payload;
+  const epic = await findEpicByIssueId(deps.db, parent.id);
+  if (!epic) return { ignored: `issue #${parent.number} is not an epic` };
+  if (finishedEpicStates.includes(epic.state)) return { ignored: `epic is ${epic.state}` };
+  if (subRepo.id !== epic.repoId) {
+    return { ignored: `sub-issue #${subIssue.number} lives in another repository` };
+  }
+  const position = (await listTasksOfEpic(deps.db, epic.id)).length + 1;
+  const { task } = await upsertTaskFromIssue(deps.db, {
+    epicId: epic.id,
+    issueNumber: subIssue.number,
+    issueId: subIssue.id,
+    title: subIssue.title,
+    description: subIssue.body ?? '',
+    position,
+  });
+  if (task.state !== 'PENDING') return { ignored: `task #${task.issueNumber} is ${task.state}` };
+  const attempt = task.attempts + 1;
+  await deps.queues.enqueue(
+    'implement-task',
+    {
+      taskId: task.id,
+      installationId: epic.installationId,
+      owner: epic.repoOwner,
+      repo: epic.repoName,
+      attempt,
+    },
+    { jobId: jobIds.forEntity('implement-task', task.id, attempt) },
+  );
+  return 'enqueued';
+}
