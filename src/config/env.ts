@@ -31,6 +31,8 @@ export const envSchema = z.object({
   GHE_HOST: optionalText,
   /** Base URL of the GitHub REST API; set to a GitHub emulator in the demo and tests. */
   GITHUB_API_URL: z.preprocess(blankAsUnset, z.url().optional()),
+  /** GitHub's web pages, which the status page links to; the emulator's address in the demo. */
+  GITHUB_WEB_URL: z.preprocess(blankAsUnset, z.url().default('https://github.com')),
   /** The App's bot login, e.g. `factory-app[bot]`; looked up from the API when unset. */
   BOT_LOGIN: optionalText,
 
