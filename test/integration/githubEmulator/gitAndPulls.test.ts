@@ -12,7 +12,7 @@ import { startWebhookReceiver } from '../../support/webhookReceiver.js';
 const sampleRepo = fileURLToPath(new URL('../../fixtures/sample-repo', import.meta.url));
 
 /** The git side: a real remote over smart HTTP, PRs, mergeability, merges done for real, CI, reviews. */
-describe('GitHub emulator: git remote, pull requests and merges', () => {
+describe('GitHub emulator: git remote, pull requests and merges', { timeout: 180_000 }, () => {
   let emulator: GitHubEmulator;
   let repo: RepoRecord;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
