@@ -4,6 +4,7 @@ import { registerConfigFixIntake } from './intake/configFix.js';
 import { registerEpicLabelIntake } from './intake/epicLabel.js';
 import { registerSubIssueIntake } from './intake/subIssues.js';
 import { registerCommentIntake } from './mail/commentIntake.js';
+import { registerMergeQueueIntake } from './mergeQueue/intake.js';
 
 /**
  * A part of the product that listens to webhooks. Each registers handlers that
@@ -16,6 +17,7 @@ const registrations: IntakeRegistration[] = [
   registerEpicLabelIntake,
   registerSubIssueIntake,
   registerConfigFixIntake,
+  registerMergeQueueIntake,
 ];
 
 export function createFactoryApp(deps: FactoryDeps) {

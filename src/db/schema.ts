@@ -263,6 +263,17 @@ export const mergeQueueEntries = pgTable(
     approvedSha: text('approved_sha'),
     /** Rounds sent back to the worker (changes requested, failing checks, conflicts). */
     reworkRounds: integer('rework_rounds').notNull().default(0),
+    /** The base commit onto which the app's own update hit a conflict: the worker resolves it. */
+    conflictOnBaseSha: text('conflict_on_base_sha'),
+    /** The queue's last decision about this PR, in words (status page, progress comment). */
+    lastStep: text('last_step'),
+    lastStepReason: text('last_step_reason'),
+    lastStepAt: timestamp('last_step_at', { withTimezone: true }),
+    /** Why the PR was last sent back to its worker (the `rework-task` reason), to re-ensure that job. */
+    reworkReason: text('rework_reason'),
+    /** A long step (review, update) in flight: others keep off until it ends or the lease expires. */
+    leaseKey: text('lease_key'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     enqueuedAt: timestamp('enqueued_at', { withTimezone: true }).notNull().defaultNow(),
     mergedAt: timestamp('merged_at', { withTimezone: true }),
     mergedSha: text('merged_sha'),

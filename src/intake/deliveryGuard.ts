@@ -12,6 +12,15 @@ export interface DeliveryFacts {
   senderType?: string;
 }
 
+export interface AdmitOptions {
+  /**
+   * Accept events other bots caused: a CI App reporting a check run or a
+   * status is exactly what the merge queue waits for. The App's own events
+   * are refused regardless.
+   */
+  acceptOtherBots?: boolean;
+}
+
 export type DeliveryVerdict =
   { accept: true } | { accept: false; reason: 'redelivery' | 'self' | 'bot' };
 
@@ -25,9 +34,10 @@ export async function admitDelivery(
   db: Database,
   facts: DeliveryFacts,
   botLogin: string,
+  options: AdmitOptions = {},
 ): Promise<DeliveryVerdict> {
   const self = facts.senderLogin !== undefined && facts.senderLogin === botLogin;
-  const bot = !self && facts.senderType === 'Bot';
+  const bot = !self && facts.senderType === 'Bot' && !options.acceptOtherBots;
   const ignoredBecause = self ? 'self' : bot ? 'bot' : undefined;
   const inserted = await db
     .insert(webhookDeliveries)

@@ -1,6 +1,11 @@
 import type { Context } from 'probot';
 import type { FactoryDeps } from '../deps.js';
-import { admitDelivery, markDelivery, type DeliveryFacts } from './deliveryGuard.js';
+import {
+  admitDelivery,
+  markDelivery,
+  type AdmitOptions,
+  type DeliveryFacts,
+} from './deliveryGuard.js';
 
 type AnyContext = Context;
 
@@ -35,13 +40,14 @@ export async function intake(
   deps: FactoryDeps,
   context: AnyContext,
   record: () => Promise<IntakeOutcome>,
+  options: AdmitOptions = {},
 ): Promise<void> {
   const facts = deliveryFacts(context);
   const log = deps.log.child({
     delivery: facts.deliveryId,
     event: `${facts.event}.${facts.action ?? ''}`,
   });
-  const verdict = await admitDelivery(deps.db, facts, await deps.github.botLogin());
+  const verdict = await admitDelivery(deps.db, facts, await deps.github.botLogin(), options);
   if (!verdict.accept) {
     log.debug({ reason: verdict.reason }, 'delivery not accepted');
     return;

@@ -32,7 +32,8 @@ export interface FailedCheck {
 
 export type ChecksVerdict =
   | { state: 'green'; passed: string[] }
-  | { state: 'pending'; waitingFor: string[] }
+  /** `nothingReported`: no check at all yet — no event may ever come, so look again later. */
+  | { state: 'pending'; waitingFor: string[]; nothingReported?: boolean }
   | { state: 'failed'; failed: FailedCheck[] };
 
 const passingConclusions = new Set(['success', 'neutral', 'skipped']);
@@ -118,7 +119,7 @@ export function evaluateChecks(input: ChecksInput): ChecksVerdict {
   const pending = considered.filter((o) => o.result === 'pending').map((o) => o.name);
   if (pending.length > 0) return { state: 'pending', waitingFor: pending };
   if (input.requiredChecks === 'all' && considered.length === 0 && !input.noChecksGraceExpired) {
-    return { state: 'pending', waitingFor: ['(any check to be reported)'] };
+    return { state: 'pending', waitingFor: ['(any check to be reported)'], nothingReported: true };
   }
   return { state: 'green', passed: considered.map((o) => o.name) };
 }

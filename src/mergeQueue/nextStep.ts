@@ -72,12 +72,19 @@ export type SendBackReason = 'changes-requested' | 'checks-failed' | 'conflict';
 
 export type NextStep =
   /** The PR is merged (by the app before a crash, or by a person): record it and move on. */
-  | { kind: 'record-merged'; by: 'app' | 'person'; mergedBy: string | null; sha: string | null }
+  | {
+      kind: 'record-merged';
+      by: 'app' | 'person';
+      mergedBy: string | null;
+      sha: string | null;
+      reason: string;
+    }
   /** A person closed the PR without merging: the task is BLOCKED, the queue moves on. */
   | { kind: 'block-closed'; reason: string }
   /** The task left the queue's hands (failed, reset): drop its entry. */
   | { kind: 'remove'; reason: string }
-  | { kind: 'wait'; for: WaitReason; reason: string }
+  /** `recheck`: no webhook announces the end of this wait; look again after a delay. */
+  | { kind: 'wait'; for: WaitReason; reason: string; recheck?: boolean }
   /** The supervisor reviews this head commit (read-only) and submits a GitHub review. */
   | { kind: 'review'; sha: string; reason: string }
   /** The app updates the branch onto the base itself, with git; no agent. */
@@ -109,7 +116,14 @@ export function nextStep(facts: HeadPrFacts): NextStep {
 function closedStep({ pr }: HeadPrFacts): NextStep | undefined {
   if (pr.merged) {
     const by = pr.mergedByApp ? 'app' : 'person';
-    return { kind: 'record-merged', by, mergedBy: pr.mergedBy, sha: pr.mergeCommitSha };
+    const who = pr.mergedBy ? `@${pr.mergedBy}` : 'someone';
+    return {
+      kind: 'record-merged',
+      by,
+      mergedBy: pr.mergedBy,
+      sha: pr.mergeCommitSha,
+      reason: by === 'app' ? 'merged by the queue' : `merged by hand by ${who}`,
+    };
   }
   if (pr.state === 'closed') {
     return { kind: 'block-closed', reason: 'the pull request was closed without being merged' };
@@ -201,6 +215,7 @@ function workStep(facts: HeadPrFacts): NextStep {
       kind: 'wait',
       for: 'checks',
       reason: `waiting for checks: ${checks.waitingFor.join(', ')}`,
+      ...(checks.nothingReported ? { recheck: true } : {}),
     };
   }
   return mergeGate(facts, reviews.humanApprovers, reviews.humanChangesRequestedEarlier, approved);
@@ -239,6 +254,7 @@ function mergeGate(
     return {
       kind: 'wait',
       for: 'mergeability',
+      recheck: true,
       reason:
         pr.mergeable === null
           ? 'GitHub is still computing whether the PR can be merged'

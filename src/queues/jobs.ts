@@ -54,7 +54,15 @@ export const jobDefinitions = {
   },
 
   /** Supervisor: look at the epic's head PR and take the next step (review, update, merge). */
-  'advance-merge-queue': { queue: 'merge-queue', payload: z.object({ epicId: id, ...githubRef }) },
+  'advance-merge-queue': {
+    queue: 'merge-queue',
+    payload: z.object({
+      epicId: id,
+      ...githubRef,
+      /** Delayed re-reads so far (GitHub still computing mergeability, CI not started). */
+      poll: z.number().int().min(0).optional(),
+    }),
+  },
 
   /** A comment (issue, PR or review) that may be a command or mail for an agent. */
   'handle-comment': {

@@ -36,7 +36,13 @@ describe('nextStep: the PR was merged or closed outside the queue', () => {
         epic: { paused: true },
       }),
     );
-    expect(step).toEqual({ kind: 'record-merged', by: 'person', mergedBy: 'alice', sha: 'm1' });
+    expect(step).toEqual({
+      kind: 'record-merged',
+      by: 'person',
+      mergedBy: 'alice',
+      sha: 'm1',
+      reason: 'merged by hand by @alice',
+    });
   });
 
   it('records its own earlier merge (a crash after pulls.merge) as merged by the app', () => {
@@ -279,10 +285,10 @@ describe('nextStep: checks', () => {
 
   it('waits for running checks and never merges before they finish', () => {
     const running = { id: 3, name: 'test', status: 'in_progress', conclusion: null } as const;
-    expect(nextStep(headFacts({ checks: { checkRuns: [running] } }))).toMatchObject({
-      kind: 'wait',
-      for: 'checks',
-    });
+    const step = nextStep(headFacts({ checks: { checkRuns: [running] } }));
+    expect(step).toMatchObject({ kind: 'wait', for: 'checks' });
+    // A running check announces its end with a webhook: no polling.
+    expect(step).not.toHaveProperty('recheck');
   });
 
   it('waits for a pending commit status', () => {
@@ -336,7 +342,7 @@ describe('nextStep: checks', () => {
 
   it('with requiredChecks all, waits for CI to report anything, then treats none as none', () => {
     const nothingYet = headFacts({ checks: { checkRuns: [], noChecksGraceExpired: false } });
-    expect(nextStep(nothingYet)).toMatchObject({ kind: 'wait', for: 'checks' });
+    expect(nextStep(nothingYet)).toMatchObject({ kind: 'wait', for: 'checks', recheck: true });
     const graceOver = headFacts({ checks: { checkRuns: [], noChecksGraceExpired: true } });
     expect(nextStep(graceOver)).toMatchObject({ kind: 'merge' });
   });
@@ -414,6 +420,7 @@ describe('nextStep: keeping the PR up to date', () => {
     expect(nextStep(headFacts({ pr: { mergeable: null } }))).toMatchObject({
       kind: 'wait',
       for: 'mergeability',
+      recheck: true,
     });
     expect(nextStep(headFacts({ pr: { mergeable: false } }))).toMatchObject({
       kind: 'wait',

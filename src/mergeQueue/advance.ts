@@ -1,0 +1,117 @@
+import { eq } from 'drizzle-orm';
+import { loadRepoConfig } from '../config/loadRepoConfig.js';
+import type { GitHubClients } from '../deps.js';
+import { epics } from '../db/schema.js';
+import { finishedEpicStates } from '../domain/epicStateMachine.js';
+import type { JobPayload } from '../queues/jobs.js';
+import { claimStep, epicQueue, noteStep, releaseStep } from './entries.js';
+import { nextStep, type NextStep } from './nextStep.js';
+import { readHeadFacts } from './readHeadFacts.js';
+import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/context.js';
+import { blockClosed, failTask, removeEntry } from './steps/leave.js';
+import { mergeHead, recordMerged } from './steps/merge.js';
+import { reviewHead } from './steps/review.js';
+import { sendBack } from './steps/sendBack.js';
+import { updateBranch } from './steps/update.js';
+import { waitFor } from './steps/wait.js';
+
+/**
+ * The `advance-merge-queue` job: take the epic's head PR, read its facts, ask
+ * `nextStep`, perform that one step, and let the step wake the queue again
+ * when it changed something. Every step is safe to repeat.
+ */
+
+export type AdvanceDeps = MergeQueueDeps & { github: GitHubClients };
+
+export interface AdvanceOutcome {
+  /** The step taken, or why there was nothing to do. */
+  step: NextStep['kind'] | 'empty' | 'epic-finished' | 'busy';
+  prNumber?: number;
+}
+
+export async function advanceMergeQueue(
+  deps: AdvanceDeps,
+  payload: JobPayload<'advance-merge-queue'>,
+): Promise<AdvanceOutcome> {
+  const [epic] = await deps.db.select().from(epics).where(eq(epics.id, payload.epicId));
+  if (!epic || finishedEpicStates.includes(epic.state)) return { step: 'epic-finished' };
+  const queue = await epicQueue(deps.db, epic.id);
+  if (!queue.head) return { step: 'empty' };
+
+  const octokit = await deps.github.forInstallation(payload.installationId);
+  const target = {
+    installationId: payload.installationId,
+    owner: payload.owner,
+    repo: payload.repo,
+  };
+  const { config } = await loadRepoConfig(octokit, target);
+  const base = {
+    deps,
+    octokit,
+    target,
+    botLogin: await deps.github.botLogin(),
+    epic,
+    entry: queue.head.entry,
+    task: queue.head.task,
+    config,
+  };
+  const read = await readHeadFacts({
+    ...base,
+    git: deps.git,
+    now: new Date(),
+    noChecksGraceMs: deps.options.noChecksGraceMs,
+  });
+  const ctx: StepContext = { ...base, read, poll: payload.poll ?? 0 };
+  const step = nextStep(read.facts);
+  deps.log.info(
+    { epic: epic.id, pr: ctx.entry.prNumber, step: step.kind, reason: step.reason },
+    'merge queue step',
+  );
+  await noteStep(deps.db, ctx.entry.id, step);
+  const performed = await perform(ctx, step);
+  return { step: performed ? step.kind : 'busy', prNumber: ctx.entry.prNumber };
+}
+
+/** Long steps hold a lease on the entry so a second job does not run them at the same time. */
+async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
+  if (step.kind !== 'review' && step.kind !== 'update-branch') {
+    await performShort(ctx, step);
+    return true;
+  }
+  const key = `${step.kind}-${ctx.read.headSha}`;
+  if (!(await claimStep(ctx.deps.db, ctx.entry.id, key, ctx.deps.options.leaseMs))) {
+    // Someone else is at it; look again once its lease would have run out.
+    await wakeAfter(ctx, ['lease', ctx.entry.id, key], ctx.deps.options.leaseMs);
+    return false;
+  }
+  try {
+    if (step.kind === 'review') await reviewHead(ctx, step);
+    else await updateBranch(ctx, step);
+  } finally {
+    await releaseStep(ctx.deps.db, ctx.entry.id, key);
+  }
+  return true;
+}
+
+async function performShort(ctx: StepContext, step: NextStep): Promise<void> {
+  switch (step.kind) {
+    case 'record-merged':
+      await recordMerged(ctx, { sha: step.sha, by: step.mergedBy ?? step.by, reason: step.reason });
+      return;
+    case 'block-closed':
+      return blockClosed(ctx, step);
+    case 'remove':
+      return removeEntry(ctx, step);
+    case 'fail':
+      return failTask(ctx, step);
+    case 'wait':
+      return waitFor(ctx, step);
+    case 'send-back':
+      return sendBack(ctx, step);
+    case 'merge':
+      return mergeHead(ctx, step);
+    case 'review':
+    case 'update-branch':
+      throw new Error(`${step.kind} is a long step`);
+  }
+}

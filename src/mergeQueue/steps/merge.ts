@@ -1,0 +1,95 @@
+import { and, eq, ne } from 'drizzle-orm';
+import { tasks } from '../../db/schema.js';
+import { jobIds } from '../../queues/jobs.js';
+import { leaveQueue } from '../entries.js';
+import type { NextStep } from '../nextStep.js';
+import { logDecision, moveHeadTask, shortSha, wakeAfter, type StepContext } from './context.js';
+
+/**
+ * Merges the head PR with the configured method. `sha` makes GitHub refuse
+ * the merge if the head moved since it was judged, so nothing unreviewed or
+ * unchecked can slip in between the decision and the merge.
+ */
+export async function mergeHead(
+  ctx: StepContext,
+  step: Extract<NextStep, { kind: 'merge' }>,
+): Promise<void> {
+  const { octokit, target, entry } = ctx;
+  try {
+    const { data } = await octokit.rest.pulls.merge({
+      owner: target.owner,
+      repo: target.repo,
+      pull_number: entry.prNumber,
+      sha: step.sha,
+      merge_method: step.method,
+    });
+    await recordMerged(ctx, { sha: data.sha, by: 'the queue', reason: step.reason });
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    // 405: not mergeable now; 409: the head moved. Read the PR again rather than guess.
+    if (status !== 405 && status !== 409) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    await logDecision(ctx, 'merge: refused by GitHub', message, {
+      pr: entry.prNumber,
+      sha: step.sha,
+      status,
+    });
+    await wakeAfter(
+      ctx,
+      ['merge-refused', entry.id, step.sha, ctx.poll + 1],
+      ctx.deps.options.pollMs,
+      ctx.poll + 1,
+    );
+  }
+}
+
+/** The PR is merged (by the queue or by a person): the task is done and the queue moves on. */
+export async function recordMerged(
+  ctx: StepContext,
+  merge: { sha: string | null; by: string; reason: string },
+): Promise<void> {
+  const { deps, entry, task } = ctx;
+  await leaveQueue(deps.db, entry.id, { state: 'merged', sha: merge.sha });
+  const from = task.state;
+  // A person may merge while the worker is on a round, or after the task was blocked.
+  if (from === 'IN_PROGRESS' || from === 'BLOCKED') await moveHeadTask(ctx, from, 'REVIEW');
+  if (from === 'REVIEW' || from === 'IN_PROGRESS' || from === 'BLOCKED') {
+    await moveHeadTask(ctx, 'REVIEW', 'COMPLETED');
+  }
+  await logDecision(ctx, 'merged', merge.reason, {
+    pr: entry.prNumber,
+    sha: merge.sha,
+    by: merge.by,
+  });
+  await deps.queues.enqueue(
+    'update-progress',
+    { epicId: ctx.epic.id, ...targetRef(ctx) },
+    { jobId: jobIds.forEntity('update-progress', ctx.epic.id, 'merged', entry.id) },
+  );
+  await completeWhenDone(ctx);
+  await wakeAfter(ctx, ['merged', entry.id, shortSha(merge.sha ?? 'none')]);
+}
+
+/** The last merge completes the epic: every task of it is COMPLETED. */
+export async function completeWhenDone(ctx: StepContext): Promise<void> {
+  const { db } = ctx.deps;
+  const unfinished = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.epicId, ctx.epic.id), ne(tasks.state, 'COMPLETED')))
+    .limit(1);
+  if (unfinished.length > 0) return;
+  await ctx.deps.queues.enqueue(
+    'complete-epic',
+    { epicId: ctx.epic.id, ...targetRef(ctx) },
+    { jobId: jobIds.forEntity('complete-epic', ctx.epic.id) },
+  );
+}
+
+function targetRef(ctx: StepContext) {
+  return {
+    installationId: ctx.target.installationId,
+    owner: ctx.target.owner,
+    repo: ctx.target.repo,
+  };
+}

@@ -1,0 +1,89 @@
+import { and, eq } from 'drizzle-orm';
+import { agents } from '../../db/schema.js';
+import { recordApproval } from '../entries.js';
+import type { NextStep } from '../nextStep.js';
+import { reviewPrompt, reviewSystemPrompt } from '../review/prompt.js';
+import { findOwnReview, submitReview } from '../review/submitReview.js';
+import { reviewVerdictSchema } from '../review/verdict.js';
+import { logDecision, shortSha, wakeAfter, type StepContext } from './context.js';
+
+/**
+ * The supervisor reviews the head commit read-only against the task's
+ * acceptance criteria and the diff, then submits a real GitHub review. The
+ * queue's next look turns a REQUEST_CHANGES into a round for the worker.
+ */
+export async function reviewHead(
+  ctx: StepContext,
+  step: Extract<NextStep, { kind: 'review' }>,
+): Promise<void> {
+  const { deps, target, entry, read } = ctx;
+  const existing = await findOwnReview(ctx.octokit, target, entry.prNumber, ctx.botLogin, step.sha);
+  if (existing !== undefined) {
+    await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
+    return;
+  }
+  const diff = await deps.git.diff(target, read.baseBranch, step.sha);
+  const cwd = await deps.git.reviewCheckout(target, ctx.epic.issueNumber, step.sha);
+  const result = await deps.agents.runStructured(
+    {
+      role: 'supervisor',
+      agentId: await supervisorAgentId(ctx),
+      purpose: 'review',
+      cwd,
+      systemPrompt: reviewSystemPrompt,
+      prompt: reviewPrompt({
+        task: ctx.task,
+        prNumber: entry.prNumber,
+        headSha: step.sha,
+        baseBranch: read.baseBranch,
+        diff,
+        round: entry.reworkRounds,
+      }),
+      model: ctx.config.models.supervisor ?? deps.env.MODEL_SUPERVISOR,
+      context: { installationId: target.installationId, epicId: ctx.epic.id, taskId: ctx.task.id },
+    },
+    {
+      toolName: 'submit_review',
+      description:
+        'Submit your review of the pull request: APPROVE, or REQUEST_CHANGES with line comments.',
+      schema: reviewVerdictSchema,
+    },
+  );
+  if (result.status !== 'succeeded' || !result.output) {
+    const why = result.error?.message ?? `the review run ended ${result.status}`;
+    // Thrown so BullMQ retries with backoff; its attempts end in a failed job the orchestrator sees.
+    throw new Error(`Review of PR #${entry.prNumber} at ${shortSha(step.sha)} failed: ${why}`);
+  }
+  const verdict = result.output;
+  const submitted = await submitReview(ctx.octokit, {
+    target,
+    prNumber: entry.prNumber,
+    botLogin: ctx.botLogin,
+    headSha: step.sha,
+    diff,
+    verdict,
+  });
+  if (verdict.verdict === 'APPROVE') await recordApproval(deps.db, entry.id, step.sha);
+  await logDecision(ctx, `review: ${verdict.verdict}`, verdict.summary, {
+    pr: entry.prNumber,
+    sha: step.sha,
+    reviewId: submitted.reviewId,
+    event: submitted.event,
+    comments: verdict.comments.length,
+  });
+  await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
+}
+
+/** The epic's supervisor agent row (the run, its usage and heartbeats are recorded against it). */
+async function supervisorAgentId(ctx: StepContext): Promise<number> {
+  const { db } = ctx.deps;
+  const where = and(eq(agents.kind, 'supervisor'), eq(agents.epicId, ctx.epic.id));
+  const [found] = await db.select({ id: agents.id }).from(agents).where(where).limit(1);
+  if (found) return found.id;
+  const [created] = await db
+    .insert(agents)
+    .values({ kind: 'supervisor', epicId: ctx.epic.id, installationId: ctx.target.installationId })
+    .returning({ id: agents.id });
+  if (!created) throw new Error(`Could not record the supervisor of epic ${ctx.epic.id}`);
+  return created.id;
+}
