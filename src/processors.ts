@@ -1,3 +1,4 @@
+import { buildFlowProcessors } from './agents/flow/processors.js';
 import type { FactoryDeps } from './deps.js';
 import { intakeProcessors } from './intake/processors.js';
 import type { JobProcessors } from './queues/workers.js';
@@ -9,5 +10,6 @@ import type { JobProcessors } from './queues/workers.js';
 export function buildProcessors(deps: FactoryDeps): JobProcessors {
   return {
     ...intakeProcessors(deps),
+    ...buildFlowProcessors(deps),
   };
 }

@@ -1,0 +1,18 @@
+import type { FactoryDeps } from '../../deps.js';
+import type { JobProcessors } from '../../queues/workers.js';
+import { createSubIssues } from '../supervisor/createSubIssues.js';
+import { planEpic } from '../supervisor/planEpic.js';
+import { updateProgress } from '../supervisor/updateProgress.js';
+import { implementTask } from '../worker/implementTask.js';
+import { FlowServices, type FlowOptions } from './services.js';
+
+/** The jobs that take an epic to pull requests: plan, sub-issues, progress, implementation. */
+export function buildFlowProcessors(deps: FactoryDeps, options: FlowOptions = {}): JobProcessors {
+  const flow = new FlowServices(deps, options);
+  return {
+    'plan-epic': (payload, job) => planEpic(flow, payload, job),
+    'create-sub-issues': (payload) => createSubIssues(flow, payload),
+    'update-progress': (payload) => updateProgress(flow, payload),
+    'implement-task': (payload, job) => implementTask(flow, payload, job),
+  };
+}

@@ -1,0 +1,182 @@
+import type { RepoConfig } from '../../config/repoConfig.js';
+import type { Agent, Epic, Task } from '../../db/schema.js';
+import { updateAgent } from '../../db/agents.js';
+import { updateTask } from '../../db/tasks.js';
+import { taskCost } from '../../db/usage.js';
+import { commitAll, commitsAhead } from '../../git/commit.js';
+import { taskWorktreePath, type RepoPlace } from '../../git/layout.js';
+import { ensureMirror } from '../../git/mirror.js';
+import { pushTaskBranch } from '../../git/push.js';
+import { ensureTaskWorktree } from '../../git/worktree.js';
+import type { AgentRunResult } from '../runtime/types.js';
+import type { FlowServices } from '../flow/services.js';
+import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
+import {
+  repositoryInstructions,
+  taskPrompt,
+  testFeedbackPrompt,
+  workerSystemPrompt,
+} from './prompt.js';
+import { ensurePullRequest, type EnsuredPullRequest } from './pullRequest.js';
+import { pullRequestTitle, renderPullRequestBody } from './render.js';
+
+/**
+ * One attempt at a task, from worktree to pull request. It returns what
+ * happened instead of throwing for the outcomes the product expects (failing
+ * checks, an agent error, no change); git and GitHub errors do throw, and the
+ * job retries the same attempt, which finds its worktree, branch and PR again.
+ */
+
+export type AttemptOutcome =
+  | { kind: 'opened'; pullRequest: EnsuredPullRequest; checks: CommandResult[] }
+  | { kind: 'failed'; reason: string; output: string }
+  | { kind: 'cancelled'; reason: string };
+
+export interface AttemptInput {
+  epic: Epic;
+  task: Task;
+  agent: Agent;
+  config: RepoConfig;
+  branch: string;
+  baseBranch: string;
+  jobId: string;
+}
+
+export async function runAttempt(flow: FlowServices, input: AttemptInput): Promise<AttemptOutcome> {
+  const { epic, task, config } = input;
+  const { db, env } = flow.deps;
+  const octokit = await flow.octokit(epic.installationId);
+  const ref = { owner: epic.repoOwner, repo: epic.repoName };
+  const { cloneUrl } = await flow.access.repository(octokit, ref);
+  const place: RepoPlace = { root: env.WORKTREE_DIR, ...ref };
+
+  const mirror = await ensureMirror(
+    place,
+    await flow.access.credentials(epic.installationId, cloneUrl),
+  );
+  const worktree = await ensureTaskWorktree({
+    mirror,
+    path: taskWorktreePath(place, epic.issueNumber, task.issueNumber),
+    branch: input.branch,
+    baseBranch: input.baseBranch,
+  });
+  await updateTask(db, task.id, { worktreePath: worktree.path });
+
+  const commandOptions = {
+    cwd: worktree.path,
+    env: commandEnvironment(config.agentEnv),
+    timeoutMs: flow.commandTimeoutMs,
+  };
+  const checks: CommandResult[] = await runCommands(config.setup, 'setup', commandOptions);
+  const failedSetup = checks.find((check) => !check.ok);
+  if (failedSetup) {
+    return {
+      kind: 'failed',
+      reason: `the setup command \`${failedSetup.command}\` failed`,
+      output: failedSetup.output,
+    };
+  }
+
+  const runAgent = (prompt: string, resumeSessionId?: string) =>
+    flow.deps.agents.run({
+      role: 'worker',
+      agentId: input.agent.id,
+      purpose: 'implement',
+      cwd: worktree.path,
+      systemPrompt: workerSystemPrompt(),
+      prompt,
+      model: config.models.worker ?? env.MODEL_WORKER,
+      resumeSessionId,
+      maxTurns: env.AGENT_MAX_TURNS,
+      timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
+      allowedEnv: pickEnv(config.agentEnv),
+      context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
+    });
+
+  let result = await runAgent(
+    taskPrompt({
+      epic,
+      task,
+      instructions: repositoryInstructions(worktree.path),
+      testCommands: config.test,
+      attempt: task.attempts,
+    }),
+  );
+  let testRuns: CommandResult[] = [];
+  for (let round = 1; ; round += 1) {
+    const stopped = agentStop(result);
+    if (stopped) return stopped;
+    if (result.sessionId) await updateAgent(db, input.agent.id, { sessionId: result.sessionId });
+    testRuns = await runCommands(config.test, 'test', commandOptions);
+    const failed = testRuns.find((check) => !check.ok);
+    if (!failed) break;
+    if (round > config.maxTestRounds) {
+      return {
+        kind: 'failed',
+        reason: `the test command \`${failed.command}\` still failed after ${config.maxTestRounds} round${config.maxTestRounds === 1 ? '' : 's'} of fixes`,
+        output: failed.output,
+      };
+    }
+    result = await runAgent(
+      testFeedbackPrompt(failed, round, config.maxTestRounds),
+      result.sessionId,
+    );
+  }
+  checks.push(...testRuns);
+
+  const identity = await flow.access.botIdentity(octokit);
+  await commitAll(worktree.path, identity, commitMessage(task, epic));
+  if ((await commitsAhead(worktree.path, input.baseBranch)) === 0) {
+    return {
+      kind: 'failed',
+      reason: 'the agent finished without changing any file',
+      output: result.text,
+    };
+  }
+  await pushTaskBranch({
+    gitDir: worktree.path,
+    branch: input.branch,
+    taskBranch: input.branch,
+    prefix: config.branchPrefix,
+    remote: await flow.access.credentials(epic.installationId, cloneUrl),
+  });
+  const cost = await taskCost(db, task.id);
+  const pullRequest = await ensurePullRequest(octokit, {
+    ...ref,
+    branch: input.branch,
+    base: input.baseBranch,
+    title: pullRequestTitle(task.title, task.issueNumber),
+    body: renderPullRequestBody({
+      taskIssue: task.issueNumber,
+      epicIssue: epic.issueNumber,
+      summary: result.text,
+      checks,
+      costUsd: cost.costUsd,
+      attempt: task.attempts,
+    }),
+  });
+  return { kind: 'opened', pullRequest, checks };
+}
+
+function agentStop(result: AgentRunResult): AttemptOutcome | undefined {
+  if (result.status === 'cancelled')
+    return { kind: 'cancelled', reason: result.error?.message ?? 'the run was cancelled' };
+  if (result.status === 'failed') {
+    const what = result.error ? `${result.error.kind}: ${result.error.message}` : 'unknown error';
+    return { kind: 'failed', reason: `the agent run failed (${what})`, output: result.text };
+  }
+  return undefined;
+}
+
+function commitMessage(task: Task, epic: Epic): string {
+  return `${task.title}\n\nCloses #${task.issueNumber}\nPart of #${epic.issueNumber}`;
+}
+
+function pickEnv(names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}

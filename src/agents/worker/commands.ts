@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * Runs the repository's setup and test commands in the task's worktree. They
+ * are the repository's code, so they get the same allow-listed environment as
+ * the agent (never the app's secrets), a timeout that kills the whole process
+ * group, and bounded output.
+ */
+
+export interface CommandResult {
+  command: string;
+  phase: 'setup' | 'test';
+  ok: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** stdout and stderr interleaved, the last `maxOutputChars` of it. */
+  output: string;
+}
+
+export interface CommandOptions {
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  maxOutputChars?: number;
+}
+
+export function runCommand(
+  command: string,
+  phase: CommandResult['phase'],
+  options: CommandOptions,
+): Promise<CommandResult> {
+  const started = Date.now();
+  const max = options.maxOutputChars ?? 20_000;
+  return new Promise((resolve) => {
+    let output = '';
+    let timedOut = false;
+    const append = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.length > max * 2) output = output.slice(output.length - max);
+    };
+    const child = spawn('sh', ['-c', command], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, options.timeoutMs);
+    const finish = (exitCode: number | null, extra = '') => {
+      clearTimeout(timer);
+      const text = output + extra;
+      resolve({
+        command,
+        phase,
+        ok: exitCode === 0 && !timedOut,
+        exitCode,
+        timedOut,
+        durationMs: Date.now() - started,
+        output: text.length > max ? text.slice(text.length - max) : text,
+      });
+    };
+    child.once('error', (error) => finish(null, `\n${error.message}`));
+    child.once('close', (code) =>
+      finish(code, timedOut ? `\n(timed out after ${options.timeoutMs} ms)` : ''),
+    );
+  });
+}
+
+function killGroup(pid: number | undefined) {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Runs commands in order, stopping at the first failure. */
+export async function runCommands(
+  commands: readonly string[],
+  phase: CommandResult['phase'],
+  options: CommandOptions,
+): Promise<CommandResult[]> {
+  const results: CommandResult[] = [];
+  for (const command of commands) {
+    const result = await runCommand(command, phase, options);
+    results.push(result);
+    if (!result.ok) break;
+  }
+  return results;
+}
+
+/**
+ * The environment of repository commands: the same allow-list idea as the
+ * agent's (PATH, HOME, locale, temp dir) plus the variables the repository
+ * config names in `agentEnv`.
+ */
+export function commandEnvironment(
+  allowedNames: readonly string[],
+  source: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = { CI: 'true' };
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', ...allowedNames]) {
+    const value = source[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

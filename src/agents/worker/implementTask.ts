@@ -1,0 +1,202 @@
+import type { Job } from 'bullmq';
+import { ne, sql } from 'drizzle-orm';
+import { updateAgent } from '../../db/agents.js';
+import { recordDecision } from '../../db/decisions.js';
+import { findEpic } from '../../db/epics.js';
+import { mergeQueueEntries, type Epic, type Task } from '../../db/schema.js';
+import { findTask, transitionTask } from '../../db/tasks.js';
+import { ensureComment } from '../../github/comments.js';
+import { jobIds, type JobPayload } from '../../queues/jobs.js';
+import type { FlowServices } from '../flow/services.js';
+import { runAttempt, type AttemptOutcome } from './attempt.js';
+import { taskBranchName } from './branchName.js';
+import { renderFailureComment } from './render.js';
+import { ensureWorkerAgent } from './workerAgent.js';
+
+/**
+ * The `implement-task` job. The dispatcher claimed the task for this attempt
+ * (PENDING → ASSIGNED); this job moves it to IN_PROGRESS, runs the attempt
+ * and records the outcome: REVIEW with its PR in the epic's merge queue, a
+ * new attempt, or FAILED with a comment. A job that finds the task elsewhere
+ * (another attempt, cancelled, done) does nothing. The same job re-run after
+ * a crash finds the task IN_PROGRESS for its attempt and carries on with the
+ * same worktree, branch and PR.
+ */
+
+export type ImplementResult =
+  'dispatched' | 'stale' | 'epic-inactive' | 'review' | 'retrying' | 'failed' | 'cancelled';
+
+export async function implementTask(
+  flow: FlowServices,
+  payload: JobPayload<'implement-task'>,
+  job: Pick<Job, 'id' | 'attemptsMade' | 'opts'>,
+): Promise<ImplementResult> {
+  const { db, log } = flow.deps;
+  const found = await findTask(db, payload.taskId);
+  if (!found) return 'stale';
+  if (found.state === 'PENDING') {
+    // A job from intake for a task nobody claimed yet: let the dispatcher decide.
+    await flow.dispatch();
+    return 'dispatched';
+  }
+  if (
+    found.attempts !== payload.attempt ||
+    (found.state !== 'ASSIGNED' && found.state !== 'IN_PROGRESS')
+  ) {
+    return 'stale';
+  }
+  const epic = await findEpic(db, found.epicId);
+  if (!epic || epic.state !== 'IN_PROGRESS') return 'epic-inactive';
+
+  const config = await flow.repoConfig(epic);
+  const octokit = await flow.octokit(epic.installationId);
+  const baseBranch =
+    epic.baseBranch ??
+    (await flow.access.repository(octokit, { owner: epic.repoOwner, repo: epic.repoName }))
+      .defaultBranch;
+  const branch =
+    found.branch ??
+    taskBranchName(config.branchPrefix, epic.issueNumber, found.issueNumber, found.title);
+  const agent = await ensureWorkerAgent(db, found, epic.installationId);
+  const jobId = job.id ?? implementJobIdFallback(payload);
+  await updateAgent(db, agent.id, { currentJobId: jobId });
+  const task =
+    found.state === 'ASSIGNED'
+      ? await transitionTask(db, found.id, 'IN_PROGRESS', {
+          from: 'ASSIGNED',
+          patch: { branch, assignedAgentId: agent.id },
+        })
+      : found;
+  await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-IN_PROGRESS`);
+  const taskLog = log.child({ epic: epic.id, task: task.id, attempt: task.attempts, job: jobId });
+
+  let outcome: AttemptOutcome;
+  try {
+    outcome = await runAttempt(flow, { epic, task, agent, config, branch, baseBranch, jobId });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const finalTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    taskLog.warn({ err: message, finalTry }, 'task attempt interrupted');
+    if (!finalTry) throw error; // the job runs again and resumes this attempt
+    outcome = { kind: 'failed', reason: `an error stopped the attempt: ${message}`, output: '' };
+  }
+
+  const result = await recordOutcome(flow, epic, task, outcome, config.maxAttempts);
+  taskLog.info({ result }, 'task attempt finished');
+  await flow.dispatch();
+  return result;
+}
+
+async function recordOutcome(
+  flow: FlowServices,
+  epic: Epic,
+  task: Task,
+  outcome: AttemptOutcome,
+  maxAttempts: number,
+): Promise<ImplementResult> {
+  const { db } = flow.deps;
+  const ref = { installationId: epic.installationId, owner: epic.repoOwner, repo: epic.repoName };
+  if (outcome.kind === 'opened') {
+    const { pullRequest } = outcome;
+    await transitionTask(db, task.id, 'REVIEW', {
+      from: 'IN_PROGRESS',
+      patch: {
+        prNumber: pullRequest.number,
+        prUrl: pullRequest.url,
+        headSha: pullRequest.headSha,
+        failureReason: null,
+      },
+    });
+    await enterMergeQueue(flow, epic, task, pullRequest.number);
+    await recordDecision(db, {
+      decision: `opened PR #${pullRequest.number} for task #${task.issueNumber}`,
+      reasoning: `Checks: ${outcome.checks.map((c) => `${c.command} ${c.ok ? 'passed' : 'failed'}`).join(', ') || 'none configured'}`,
+      context: {
+        prNumber: pullRequest.number,
+        headSha: pullRequest.headSha,
+        attempt: task.attempts,
+        outcome: pullRequest.outcome,
+      },
+      agentId: task.assignedAgentId,
+      epicId: epic.id,
+      taskId: task.id,
+    });
+    await flow.deps.queues.enqueue(
+      'advance-merge-queue',
+      { epicId: epic.id, ...ref },
+      {
+        jobId: jobIds.forEntity(
+          'advance-merge-queue',
+          epic.id,
+          'pr',
+          pullRequest.number,
+          pullRequest.headSha.slice(0, 12),
+        ),
+      },
+    );
+    await flow.refreshProgress(epic, `task-${task.id}-REVIEW-${pullRequest.headSha.slice(0, 12)}`);
+    return 'review';
+  }
+  if (outcome.kind === 'cancelled') {
+    await transitionTask(db, task.id, 'BLOCKED', {
+      from: 'IN_PROGRESS',
+      reason: outcome.reason,
+    }).catch(() => undefined);
+    await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-cancelled`);
+    return 'cancelled';
+  }
+  await recordDecision(db, {
+    decision: `attempt ${task.attempts} of task #${task.issueNumber} failed`,
+    reasoning: outcome.reason,
+    context: { attempt: task.attempts, maxAttempts, output: outcome.output.slice(-2_000) },
+    agentId: task.assignedAgentId,
+    epicId: epic.id,
+    taskId: task.id,
+  });
+  if (task.attempts < maxAttempts) {
+    await transitionTask(db, task.id, 'PENDING', {
+      from: 'IN_PROGRESS',
+      patch: { failureReason: outcome.reason },
+    });
+    await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-retry`);
+    return 'retrying';
+  }
+  await transitionTask(db, task.id, 'FAILED', { from: 'IN_PROGRESS', reason: outcome.reason });
+  const octokit = await flow.octokit(epic.installationId);
+  await ensureComment(octokit, {
+    owner: epic.repoOwner,
+    repo: epic.repoName,
+    issueNumber: task.issueNumber,
+    key: 'task-failed',
+    body: renderFailureComment({
+      reason: outcome.reason,
+      attempts: task.attempts,
+      maxAttempts,
+      lastOutput: outcome.output,
+    }),
+  });
+  await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-FAILED`);
+  return 'failed';
+}
+
+/** The task's PR joins the end of its epic's queue (once: a re-run changes nothing). */
+async function enterMergeQueue(flow: FlowServices, epic: Epic, task: Task, prNumber: number) {
+  await flow.deps.db
+    .insert(mergeQueueEntries)
+    .values({
+      epicId: epic.id,
+      taskId: task.id,
+      prNumber,
+      position: sql`(select coalesce(max(${mergeQueueEntries.position}), 0) + 1 from ${mergeQueueEntries} where ${mergeQueueEntries.epicId} = ${epic.id})`,
+    })
+    .onConflictDoUpdate({
+      // A task back after `/factory retry` re-enters the queue; a queued entry stays as it is.
+      target: mergeQueueEntries.taskId,
+      set: { prNumber, state: 'queued', approvedSha: null, mergedAt: null, mergedSha: null },
+      setWhere: ne(mergeQueueEntries.state, 'queued'),
+    });
+}
+
+function implementJobIdFallback(payload: JobPayload<'implement-task'>): string {
+  return `implement-task-${payload.taskId}-attempt-${payload.attempt}`;
+}
