@@ -25,6 +25,10 @@ interface Client {
   version: string | null;
 }
 
+function write(client: Client, text: string) {
+  if (!client.res.writableEnded && !client.res.destroyed) client.res.write(text);
+}
+
 export function contentVersion(fragment: string): string {
   return createHash('sha256').update(fragment).digest('hex').slice(0, 16);
 }
@@ -115,21 +119,22 @@ export class LiveUpdates {
       html = await this.options.render(viewKey);
     } catch (error) {
       this.options.log.warn({ view: viewKey, err: error }, 'status page: live render failed');
+      // The browser keeps what it shows but says it may be out of date.
+      for (const client of this.views.get(viewKey) ?? [])
+        write(client, 'event: stale\ndata: {}\n\n');
       return;
     }
     const version = contentVersion(html);
     for (const client of this.views.get(viewKey) ?? []) {
       if (client.version === version) continue;
       client.version = version;
-      client.res.write(
-        `id: ${version}\nevent: view\ndata: ${JSON.stringify({ version, html })}\n\n`,
-      );
+      write(client, `id: ${version}\nevent: view\ndata: ${JSON.stringify({ version, html })}\n\n`);
     }
   }
 
   private ping() {
     for (const clients of this.views.values()) {
-      for (const client of clients) client.res.write(': keep-alive\n\n');
+      for (const client of clients) write(client, ': keep-alive\n\n');
     }
   }
 }

@@ -68,6 +68,7 @@ function follow() {
   source.addEventListener('open', () => setLiveStatus('live', 'live'));
   source.addEventListener('error', () => setLiveStatus('offline', 'reconnecting…'));
   source.addEventListener('view', (event) => applyUpdate(event.data));
+  source.addEventListener('stale', () => setLiveStatus('offline', 'server cannot read updates'));
 }
 
 showTimes(document);
