@@ -38,6 +38,11 @@ export interface AgentRunRequest {
   signal?: AbortSignal;
   /** Extra environment variables the repository config allows the agent to see. */
   allowedEnv?: Record<string, string>;
+  /**
+   * The agent's state after a successful run; evaluated when the run ends, so a
+   * tool that asked a person a question can make it WAITING. IDLE by default.
+   */
+  afterSuccess?: () => 'IDLE' | 'WAITING';
   /** Records the run against these (usage, decisions). */
   context: { installationId?: number; epicId?: number; taskId?: number };
 }

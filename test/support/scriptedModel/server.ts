@@ -31,6 +31,8 @@ export interface RecordedRequest {
   outcome?: Outcome;
   /** The reply played, when the outcome is a reply. */
   reply?: ReplyTurn;
+  /** The client went away before an answer was complete (e.g. a hung request whose agent was stopped). */
+  abandoned?: boolean;
 }
 
 export interface ScriptedModelOptions {
@@ -58,7 +60,10 @@ export interface ScriptedModel {
   script(matcher: Matcher, turns: Turn[]): ScriptedModel;
   /** Only the `/v1/messages` requests, with their views. */
   messageRequests(): Array<RecordedRequest & { view: ModelRequest }>;
-  /** Resolves with the first recorded request (past or future) satisfying `predicate`. */
+  /**
+   * Resolves with the first recorded request (past or future) satisfying
+   * `predicate`; it is checked again whenever a request arrives or is abandoned.
+   */
   waitForRequest(
     predicate: (request: RecordedRequest) => boolean,
     timeoutMs?: number,
@@ -82,6 +87,11 @@ export async function startScriptedModel(
       .then((raw) => {
         const recorded = record(req, raw);
         requests.push(recorded);
+        res.on('close', () => {
+          if (res.writableFinished) return;
+          recorded.abandoned = true;
+          arrivals.emit('request', recorded);
+        });
         answer(recorded, res);
         arrivals.emit('request', recorded);
       })

@@ -126,6 +126,18 @@ export const turn = {
     shouldRetry: options.shouldRetry,
   }),
   hang: (): HangTurn => ({ kind: 'hang' }),
+  /**
+   * Different answers to successive requests that reach this turn (the last
+   * one repeats): e.g. `turn.sequence(turn.error(429), turn.text('ok'))` fails
+   * once, then answers. The count is shared by every conversation the script matches.
+   */
+  sequence: (...answers: Turn[]): DynamicTurn => {
+    let played = 0;
+    return {
+      kind: 'dynamic',
+      respond: () => answers[Math.min(played++, answers.length - 1)] ?? turn.text(''),
+    };
+  },
   /** Decide the answer from the request itself (e.g. echo a value from a tool result). */
   dynamic: (respond: (request: ModelRequest) => Turn): DynamicTurn => ({
     kind: 'dynamic',

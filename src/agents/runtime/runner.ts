@@ -1,0 +1,445 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
+import type { Database } from '../../db/connection.js';
+import type { Logger } from '../../logger.js';
+import { buildAgentEnv } from './agentEnv.js';
+import { ensureAgentHome } from './agentHome.js';
+import { AgentCancelledError, registerAgentRun } from './cancellation.js';
+import {
+  classifyError,
+  describeKind,
+  kindOfEngineError,
+  retryDelayMs,
+  type ClassifiedError,
+} from './classifyError.js';
+import { recordDecision } from '../../db/decisions.js';
+import {
+  mergeUsage,
+  newEngineRunState,
+  observe,
+  usageOf,
+  usageSince,
+  type EngineRunState,
+} from './engineRun.js';
+import { factoryToolServer } from './factoryTools.js';
+import {
+  finishRun,
+  heartbeat,
+  moveAgent,
+  recordUsage,
+  saveSession,
+  sessionUsageSoFar,
+  startRun,
+  type UsageByModel,
+} from './runRecords.js';
+import { InvalidOutputError, TimeoutError } from './runErrors.js';
+import { runStructured } from './structured.js';
+import { createToolGuard, type ToolInterceptor } from './toolGuard.js';
+import { rolePolicy } from './toolPolicy.js';
+import type {
+  AgentRunner,
+  AgentRunRequest,
+  AgentRunResult,
+  AgentUsage,
+  FactoryTool,
+} from './types.js';
+
+/**
+ * The AgentRunner on the Claude Agent SDK. One run = one agent_runs row:
+ * the agent goes BUSY, the engine runs in `cwd` with the role's tools, the
+ * allow-listed environment and the Factory tools, heartbeats are written as
+ * messages arrive, and at the end usage is stored and the agent goes back to
+ * IDLE (or WAITING, or FAILED with the reason).
+ */
+
+export interface AgentRunnerConfig {
+  db: Database;
+  log: Logger;
+  /** The model's key and address; tests and the demo point baseUrl at the scripted model. */
+  model: { apiKey?: string; baseUrl?: string };
+  /** The app's environment, source of the allow-listed variables. */
+  env?: Readonly<Record<string, string | undefined>>;
+  timeoutMs: number;
+  maxTurns: number;
+  /** Least time between two heartbeat writes of one agent. */
+  heartbeatIntervalMs?: number;
+  /** Retries the engine itself makes on 429/529 (CLAUDE_CODE_MAX_RETRIES), with its own backoff. */
+  engineRetries?: number;
+  /** After the engine gives up on a retryable error: further runs of the session, with backoff. */
+  retry?: { attempts: number; baseDelayMs: number };
+  /**
+   * HOME of the agents (session transcripts live under it). Processes that
+   * resume each other's sessions must share it. Default: <tmpdir>/factory-agent-home.
+   */
+  agentHome?: string;
+  /** Where the engine writes its debug log (troubleshooting only). */
+  engineDebugFile?: string;
+  /** A different Claude Code executable (defaults to the one the SDK ships). */
+  pathToClaudeCodeExecutable?: string;
+}
+
+/** Internal extras for one run (runStructured adds its submit tool and check here). */
+export interface RunExtras {
+  tools?: FactoryTool[];
+  intercept?: ToolInterceptor;
+  /** Lets the extras stop the run (e.g. a second invalid submission). */
+  controller?: (abort: (reason: Error) => void) => void;
+}
+
+export function createAgentRunner(config: AgentRunnerConfig): AgentRunner & {
+  runWith(request: AgentRunRequest, extras: RunExtras): Promise<AgentRunResult>;
+} {
+  const runner = {
+    run: (request: AgentRunRequest) => runAgent(config, request, {}),
+    runWith: (request: AgentRunRequest, extras: RunExtras) => runAgent(config, request, extras),
+    runStructured<T>(
+      request: AgentRunRequest,
+      submit: Parameters<AgentRunner['runStructured']>[1] & { schema: import('zod').ZodType<T> },
+    ) {
+      return runStructured<T>(runner, config.db, request, submit);
+    },
+  };
+  return runner;
+}
+
+async function runAgent(
+  config: AgentRunnerConfig,
+  request: AgentRunRequest,
+  extras: RunExtras,
+): Promise<AgentRunResult> {
+  const { db } = config;
+  const log = config.log.child({
+    agentId: request.agentId,
+    role: request.role,
+    purpose: request.purpose,
+    epicId: request.context.epicId,
+    taskId: request.context.taskId,
+  });
+  const runId = await startRun(db, {
+    agentId: request.agentId,
+    purpose: request.purpose,
+    model: request.model,
+    prompt: recordedPrompt(request),
+  });
+  // One cancel handle for the whole run, so a cancel also lands between retries.
+  const cancel = new AbortController();
+  const unregister = registerAgentRun(request.agentId, cancel);
+  const onOuterAbort = () =>
+    cancel.abort(new AgentCancelledError(reasonText(request.signal?.reason)));
+  if (request.signal?.aborted) onOuterAbort();
+  request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  try {
+    return await attemptRun(config, request, extras, runId, cancel.signal, log);
+  } finally {
+    unregister();
+    request.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function attemptRun(
+  config: AgentRunnerConfig,
+  request: AgentRunRequest,
+  extras: RunExtras,
+  runId: number,
+  cancelled: AbortSignal,
+  log: Logger,
+): Promise<AgentRunResult> {
+  const usage: UsageByModel[] = [];
+  let attempt = 1;
+  let resume = request.resumeSessionId;
+  // A resumed session reports running totals: record only what this run adds.
+  let sessionSoFar = resume ? await sessionUsageSoFar(config.db, resume) : [];
+  let outcome: Attempt;
+  for (;;) {
+    outcome = await runOnce(
+      config,
+      request,
+      extras,
+      runId,
+      { resume, isRetry: attempt > 1, cancelled },
+      log,
+    );
+    const runningTotals = outcome.state.usage.length > 0;
+    usage.push(
+      ...(runningTotals && resume ? usageSince(outcome.usage, sessionSoFar) : outcome.usage),
+    );
+    if (runningTotals) sessionSoFar = outcome.usage;
+    const retry = config.retry ?? { attempts: 2, baseDelayMs: 5_000 };
+    if (!outcome.error?.retryable || attempt >= retry.attempts) break;
+    const delay = retryDelayMs(attempt, retry.baseDelayMs);
+    log.warn(
+      { error: outcome.error, attempt, delayMs: delay },
+      'agent run hit a retryable model error; retrying',
+    );
+    if (!(await sleep(delay, cancelled))) break;
+    resume = outcome.state.sessionId ?? resume;
+    attempt += 1;
+  }
+  return finish(config, request, runId, outcome, mergeUsage(usage), log);
+}
+
+interface Attempt {
+  state: EngineRunState;
+  usage: UsageByModel[];
+  error?: ClassifiedError;
+  cancelled: boolean;
+}
+
+async function runOnce(
+  config: AgentRunnerConfig,
+  request: AgentRunRequest,
+  extras: RunExtras,
+  runId: number,
+  { resume, isRetry, cancelled }: { resume?: string; isRetry: boolean; cancelled: AbortSignal },
+  log: Logger,
+): Promise<Attempt> {
+  const controller = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const onCancel = () => abort(cancelled.reason);
+  if (cancelled.aborted) onCancel();
+  cancelled.addEventListener('abort', onCancel, { once: true });
+  const timeoutMs = request.timeoutMs ?? config.timeoutMs;
+  const timer = setTimeout(
+    () =>
+      abort(
+        new TimeoutError(
+          `The run took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`,
+        ),
+      ),
+    timeoutMs,
+  );
+  extras.controller?.(abort);
+
+  const state = newEngineRunState();
+  let thrown: unknown;
+  let lastBeat = Date.now();
+  const beatEvery = config.heartbeatIntervalMs ?? 10_000;
+  try {
+    const prompt =
+      isRetry && resume
+        ? 'The model API was unavailable for a while. Continue where you left off.'
+        : request.prompt;
+    for await (const message of query({
+      prompt,
+      options: engineOptions(config, request, extras, controller, resume, log),
+    })) {
+      const hadSession = state.sessionId !== undefined;
+      observe(state, message);
+      if (!hadSession && state.sessionId)
+        await saveSession(config.db, request.agentId, runId, state.sessionId);
+      if (Date.now() - lastBeat >= beatEvery) {
+        lastBeat = Date.now();
+        await heartbeat(config.db, request.agentId);
+      }
+    }
+  } catch (error) {
+    thrown = error;
+  } finally {
+    clearTimeout(timer);
+    cancelled.removeEventListener('abort', onCancel);
+  }
+  return judge(state, controller.signal, thrown);
+}
+
+/** What went wrong, if anything: our own aborts first, then the engine's verdict. */
+function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Attempt {
+  const usage = usageOf(state);
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof TimeoutError)
+      return { state, usage, cancelled: false, error: classifyError('timeout', reason.message) };
+    if (reason instanceof InvalidOutputError)
+      return {
+        state,
+        usage,
+        cancelled: false,
+        error: classifyError('invalid_output', reason.message),
+      };
+    return {
+      state,
+      usage,
+      cancelled: true,
+      error: classifyError('cancelled', `The run was cancelled: ${reasonText(reason)}`),
+    };
+  }
+  if (state.resultSubtype === 'error_max_turns') {
+    return {
+      state,
+      usage,
+      cancelled: false,
+      error: classifyError(
+        'max_turns',
+        `The run reached its maximum of ${state.numTurns} turns without finishing.`,
+      ),
+    };
+  }
+  if (state.finished && !state.isError && state.resultSubtype === 'success')
+    return { state, usage, cancelled: false };
+  const kind = kindOfEngineError(state.apiError);
+  const message =
+    [
+      ...state.errorMessages,
+      thrown instanceof Error ? thrown.message : thrown ? String(thrown) : '',
+    ]
+      .filter((text) => text.trim() !== '')
+      .at(0) ?? describeKind(kind);
+  return { state, usage, cancelled: false, error: classifyError(kind, message) };
+}
+
+function engineOptions(
+  config: AgentRunnerConfig,
+  request: AgentRunRequest,
+  extras: RunExtras,
+  controller: AbortController,
+  resume: string | undefined,
+  log: Logger,
+): Options {
+  const source = config.env ?? process.env;
+  const home = ensureAgentHome(config.agentHome ?? path.join(tmpdir(), 'factory-agent-home'));
+  const policy = rolePolicy(request.role);
+  const tools = [...(request.tools ?? []), ...(extras.tools ?? [])];
+  const { env, refused } = buildAgentEnv({
+    source,
+    model: config.model,
+    home,
+    extra: request.allowedEnv,
+    engine: { CLAUDE_CODE_MAX_RETRIES: String(config.engineRetries ?? 4) },
+  });
+  if (refused.length > 0)
+    log.warn({ refused }, 'refused secret-looking variables for the agent environment');
+  const guard = createToolGuard({
+    role: request.role,
+    workspace: { root: request.cwd, home, readable: [path.join(home, '.claude', 'projects')] },
+    intercept: extras.intercept,
+    onDecision: ({ toolName, decision }) => {
+      if (!decision.allow) log.info({ toolName, reason: decision.reason }, 'tool call refused');
+    },
+  });
+  const stderr: string[] = [];
+  return {
+    cwd: request.cwd,
+    model: request.model,
+    systemPrompt: request.systemPrompt,
+    tools: policy.builtInTools,
+    permissionMode: policy.permissionMode,
+    allowDangerouslySkipPermissions: policy.permissionMode === 'bypassPermissions',
+    // The repository's .claude/ settings could add hooks, permissions or environment: load none.
+    settingSources: [],
+    env,
+    mcpServers: tools.length > 0 ? { factory: factoryToolServer(tools) } : {},
+    hooks: { PreToolUse: [{ hooks: [guard] }] },
+    // Anything that still asks for permission (it should not: the hook decides) is refused.
+    // In bypass mode the engine never asks, so the hook alone decides there.
+    canUseTool:
+      policy.permissionMode === 'bypassPermissions'
+        ? undefined
+        : async (toolName) => ({
+            behavior: 'deny',
+            message: `Refused: ${toolName} is not permitted for the ${request.role}.`,
+          }),
+    maxTurns: request.maxTurns ?? config.maxTurns,
+    resume,
+    abortController: controller,
+    pathToClaudeCodeExecutable: config.pathToClaudeCodeExecutable,
+    debugFile: config.engineDebugFile,
+    stderr: (line) => {
+      stderr.push(line);
+      if (stderr.length > 20) stderr.shift();
+      log.debug({ line }, 'claude code stderr');
+    },
+  };
+}
+
+async function finish(
+  config: AgentRunnerConfig,
+  request: AgentRunRequest,
+  runId: number,
+  outcome: Attempt,
+  usage: UsageByModel[],
+  log: Logger,
+): Promise<AgentRunResult> {
+  const { db } = config;
+  const status = outcome.cancelled ? 'cancelled' : outcome.error ? 'failed' : 'succeeded';
+  const { state, error } = outcome;
+  await finishRun(db, runId, {
+    status,
+    numTurns: state.numTurns,
+    result: { text: state.text, sessionId: state.sessionId },
+    error: error ? { kind: error.kind, message: error.message } : undefined,
+  });
+  await recordUsage(db, { agentId: request.agentId, runId, ...request.context }, usage);
+  const next =
+    status === 'succeeded'
+      ? (request.afterSuccess?.() ?? 'IDLE')
+      : status === 'cancelled' || error?.retryable
+        ? 'IDLE'
+        : 'FAILED';
+  await moveAgent(
+    db,
+    request.agentId,
+    next,
+    next === 'FAILED' ? (error?.message ?? 'failed') : undefined,
+  );
+  if (error && status === 'failed') {
+    await recordDecision(db, {
+      agentId: request.agentId,
+      epicId: request.context.epicId,
+      taskId: request.context.taskId,
+      decision: `${request.purpose} run failed (${error.kind})`,
+      reasoning: error.message,
+      context: { runId, retryable: error.retryable, sessionId: state.sessionId },
+    });
+  }
+  log.info({ runId, status, error, turns: state.numTurns }, 'agent run finished');
+  return {
+    status,
+    runId,
+    sessionId: state.sessionId,
+    text: state.text,
+    numTurns: state.numTurns,
+    usage: totalUsage(usage),
+    error,
+  };
+}
+
+export function totalUsage(usage: UsageByModel[]): AgentUsage {
+  return usage.reduce<AgentUsage>(
+    (sum, entry) => ({
+      inputTokens: sum.inputTokens + entry.inputTokens,
+      outputTokens: sum.outputTokens + entry.outputTokens,
+      cacheReadTokens: sum.cacheReadTokens + entry.cacheReadTokens,
+      cacheCreationTokens: sum.cacheCreationTokens + entry.cacheCreationTokens,
+      costUsd: sum.costUsd + entry.costUsd,
+    }),
+    { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 },
+  );
+}
+
+/** The run's record of what the agent was told. */
+function recordedPrompt(request: AgentRunRequest): string {
+  return `# System prompt\n\n${request.systemPrompt}\n\n# Prompt\n\n${request.prompt}`;
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? 'cancelled' : String(reason);
+}
+
+/** Waits, unless aborted first; returns whether the wait ran its course. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
