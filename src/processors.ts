@@ -1,6 +1,8 @@
 import { buildFlowProcessors } from './agents/flow/processors.js';
 import type { FactoryDeps } from './deps.js';
 import { intakeProcessors } from './intake/processors.js';
+import { createMergeQueueGit } from './mergeQueue/gitOperations.js';
+import { buildMergeQueueProcessors } from './mergeQueue/processors.js';
 import type { JobProcessors } from './queues/workers.js';
 
 /**
@@ -11,5 +13,6 @@ export function buildProcessors(deps: FactoryDeps): JobProcessors {
   return {
     ...intakeProcessors(deps),
     ...buildFlowProcessors(deps),
+    ...buildMergeQueueProcessors(deps, createMergeQueueGit(deps)),
   };
 }

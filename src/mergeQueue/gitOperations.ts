@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Env } from '../config/env.js';
+import type { GitHubClients } from '../deps.js';
+import {
+  ensureMirror,
+  ensureTaskWorktree,
+  GitError,
+  mirrorPath,
+  pushTaskBranch,
+  removeWorktree,
+  removeWorktreesIn,
+  repoFolder,
+  RepositoryAccess,
+  runGit,
+  taskWorktreePath,
+  type GitIdentity,
+  type RemoteCredentials,
+  type RepoPlace,
+} from '../git/index.js';
+import type { BranchTarget, MergeQueueGit, RepoTarget, UpdateOutcome } from './ports.js';
+
+/**
+ * The merge queue's git, on the repository's mirror and the task's worktree
+ * (src/git). Fetches and pushes carry a fresh installation token in the
+ * environment of the one git command that needs it, nowhere else.
+ */
+
+export interface GitOperationsOptions {
+  /** Where a repository's git remote is: tests give a local bare repository. */
+  remote?: (target: RepoTarget) => Promise<RemoteCredentials>;
+  /** Who commits the app's updates (merge commits, rebased commits). */
+  identity?: (target: RepoTarget) => Promise<GitIdentity>;
+}
+
+const remoteBase = (base: string) => `refs/remotes/origin/${base}`;
+
+export function createMergeQueueGit(
+  deps: { env: Pick<Env, 'WORKTREE_DIR'>; github: GitHubClients },
+  options: GitOperationsOptions = {},
+): MergeQueueGit {
+  const access = new RepositoryAccess(deps.github);
+  const place = (t: RepoTarget): RepoPlace => ({
+    root: deps.env.WORKTREE_DIR,
+    owner: t.owner,
+    repo: t.repo,
+  });
+  const remote =
+    options.remote ??
+    (async (t: RepoTarget) => {
+      const octokit = await deps.github.forInstallation(t.installationId);
+      const facts = await access.repository(octokit, t);
+      return access.credentials(t.installationId, facts.cloneUrl);
+    });
+  const identity =
+    options.identity ??
+    (async (t: RepoTarget) =>
+      access.botIdentity(await deps.github.forInstallation(t.installationId)));
+  const mirrorOf = async (t: RepoTarget) => ensureMirror(place(t), await remote(t));
+  // Commits never change: a patch id, once known for a commit and its fork point, stays.
+  const patchIds = new Map<string, string>();
+
+  return {
+    async refresh(t) {
+      await mirrorOf(t);
+    },
+    async baseTip(t, baseBranch) {
+      return (
+        await runGit(['rev-parse', '--verify', `${remoteBase(baseBranch)}^{commit}`], {
+          cwd: mirrorPath(place(t)),
+        })
+      ).trim();
+    },
+    async contains(t, headSha, baseSha) {
+      return isAncestor(mirrorPath(place(t)), baseSha, headSha);
+    },
+    async samePatch(t, baseBranch, a, b) {
+      const mirror = mirrorPath(place(t));
+      const [first, second] = await Promise.all([
+        patchId(mirror, baseBranch, a, patchIds),
+        patchId(mirror, baseBranch, b, patchIds),
+      ]);
+      return first !== undefined && first === second;
+    },
+    async diff(t, baseBranch, headSha) {
+      return runGit(
+        ['diff', '--no-color', '--no-ext-diff', `${remoteBase(baseBranch)}...${headSha}`],
+        {
+          cwd: mirrorPath(place(t)),
+        },
+      );
+    },
+    async reviewCheckout(t, epicIssue, headSha) {
+      const mirror = mirrorPath(place(t));
+      const checkout = path.join(repoFolder(place(t)), 'reviews', `epic-${epicIssue}`);
+      if (existsSync(checkout)) {
+        await runGit(['checkout', '--quiet', '--force', '--detach', headSha], { cwd: checkout });
+        await runGit(['clean', '-fdxq'], { cwd: checkout });
+        return checkout;
+      }
+      await runGit(['worktree', 'prune'], { cwd: mirror });
+      await mkdir(path.dirname(checkout), { recursive: true });
+      await runGit(['worktree', 'add', '--quiet', '--detach', checkout, headSha], { cwd: mirror });
+      return checkout;
+    },
+    async updateBranch(t, method, expectedHeadSha) {
+      const mirror = await mirrorOf(t);
+      return updateInWorktree({
+        mirror,
+        place: place(t),
+        target: t,
+        method,
+        expectedHeadSha,
+        remote: () => remote(t),
+        identity: await identity(t),
+      });
+    },
+    async removeEpicWorktrees(t, epicIssue) {
+      const mirror = mirrorPath(place(t));
+      if (!existsSync(mirror)) return [];
+      const folder = path.join(repoFolder(place(t)), 'tasks');
+      const removed = await removeWorktreesIn(mirror, folder, `${epicIssue}-`);
+      const review = path.join(repoFolder(place(t)), 'reviews', `epic-${epicIssue}`);
+      if (existsSync(review)) {
+        await removeWorktree(mirror, review);
+        removed.push(review);
+      }
+      return removed;
+    },
+  };
+}
+
+async function updateInWorktree(input: {
+  mirror: string;
+  place: RepoPlace;
+  target: BranchTarget;
+  method: 'rebase' | 'merge';
+  expectedHeadSha: string;
+  remote: () => Promise<RemoteCredentials>;
+  identity: GitIdentity;
+}): Promise<UpdateOutcome> {
+  const { mirror, target, expectedHeadSha } = input;
+  const remoteHead = (
+    await runGit(['rev-parse', '--verify', `${remoteBase(target.branch)}^{commit}`], {
+      cwd: mirror,
+    })
+  ).trim();
+  if (remoteHead !== expectedHeadSha) return { outcome: 'head-moved', headSha: remoteHead };
+  const baseSha = (
+    await runGit(['rev-parse', '--verify', `${remoteBase(target.baseBranch)}^{commit}`], {
+      cwd: mirror,
+    })
+  ).trim();
+  if (await isAncestor(mirror, baseSha, expectedHeadSha))
+    return { outcome: 'up-to-date', headSha: expectedHeadSha };
+
+  const worktree = await ensureTaskWorktree({
+    mirror,
+    path: target.worktreePath ?? taskWorktreePath(input.place, target.epicIssue, target.taskIssue),
+    branch: target.branch,
+    baseBranch: target.baseBranch,
+  });
+  const cwd = worktree.path;
+  // The PR's head is the truth; the worker is idle while its PR is in review.
+  await abortUnfinished(cwd);
+  await runGit(['reset', '--quiet', '--hard', expectedHeadSha], { cwd });
+  const env = identityEnv(input.identity);
+  const noHooks = ['-c', 'core.hooksPath=/dev/null'];
+  try {
+    if (input.method === 'rebase') {
+      await runGit([...noHooks, 'rebase', '--quiet', '--no-autostash', baseSha], { cwd, env });
+    } else {
+      await runGit(
+        [
+          ...noHooks,
+          'merge',
+          '--quiet',
+          '--no-edit',
+          '--no-verify',
+          '-m',
+          `Merge ${target.baseBranch} into ${target.branch}`,
+          baseSha,
+        ],
+        { cwd, env },
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    const files = await conflictedFiles(cwd);
+    await abortUnfinished(cwd);
+    await runGit(['reset', '--quiet', '--hard', expectedHeadSha], { cwd });
+    if (files.length === 0) throw error; // Not a conflict: a real failure, retried by the job.
+    return { outcome: 'conflict', files };
+  }
+  const headSha = await pushTaskBranch({
+    gitDir: cwd,
+    branch: target.branch,
+    taskBranch: target.branch,
+    prefix: target.branchPrefix,
+    remote: await input.remote(),
+    forceWithLeaseSha: expectedHeadSha,
+  });
+  return { outcome: 'updated', headSha };
+}
+
+async function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
+  try {
+    await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: gitDir });
+    return true;
+  } catch (error) {
+    if (error instanceof GitError && error.exitCode === 1) return false;
+    throw error;
+  }
+}
+
+async function conflictedFiles(cwd: string): Promise<string[]> {
+  const out = await runGit(['diff', '--name-only', '--diff-filter=U'], { cwd }).catch(() => '');
+  return out.split('\n').filter(Boolean);
+}
+
+async function abortUnfinished(cwd: string): Promise<void> {
+  await runGit(['rebase', '--abort'], { cwd }).catch(() => undefined);
+  await runGit(['merge', '--abort'], { cwd }).catch(() => undefined);
+}
+
+/**
+ * The change a commit makes relative to the base, with what does not change
+ * its meaning left out (blob ids, hunk positions, whitespace) — the idea of
+ * `git patch-id`. Equal for a PR and its clean update onto a newer base.
+ */
+async function patchId(
+  mirror: string,
+  baseBranch: string,
+  sha: string,
+  known: Map<string, string>,
+): Promise<string | undefined> {
+  try {
+    const mergeBase = (
+      await runGit(['merge-base', remoteBase(baseBranch), sha], { cwd: mirror })
+    ).trim();
+    const key = `${mergeBase}:${sha}`;
+    const seen = known.get(key);
+    if (seen) return seen;
+    const diff = await runGit(['diff', '--no-color', '--no-ext-diff', mergeBase, sha], {
+      cwd: mirror,
+    });
+    const id = createHash('sha256').update(normalizePatch(diff)).digest('hex');
+    if (known.size > 5_000) known.clear();
+    known.set(key, id);
+    return id;
+  } catch (error) {
+    if (error instanceof GitError) return undefined;
+    throw error;
+  }
+}
+
+export function normalizePatch(diff: string): string {
+  return diff
+    .split('\n')
+    .filter((line) => !line.startsWith('index '))
+    .map((line) => (line.startsWith('@@') ? '@@' : line.replace(/\s+/g, '')))
+    .join('\n');
+}
+
+function identityEnv(identity: GitIdentity): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+  };
+}

@@ -1,0 +1,218 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runGit } from '../../../src/git/index.js';
+import { useNock } from '../../support/github.js';
+import { commitAll, QueueHarness, type HarnessOptions } from '../../support/mergeQueue/harness.js';
+import { git } from '../../support/git/localRemote.js';
+
+/**
+ * Issue 5, point 7: the epic's queue landing PRs for real — BullMQ workers on
+ * Redis, PostgreSQL, real git on a local bare remote, GitHub as a stateful
+ * fake behind nock, scripted agents.
+ */
+
+const base = { 'a.txt': 'one\ntwo\nthree\n', 'b.txt': 'alpha\n', 'c.txt': 'red\n' };
+let harness: QueueHarness | undefined;
+
+async function start(options: Partial<HarnessOptions> & Pick<HarnessOptions, 'worker'>) {
+  useNock();
+  harness = new QueueHarness({ files: base, ...options });
+  await harness.start();
+  return harness;
+}
+
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+const noRework: HarnessOptions['worker'] = () => Promise.reject(new Error('no rework expected'));
+
+// Real git and a real queue on a shared two-core machine: generous deadlines, polled, never slept on.
+describe('the merge queue, end to end', { timeout: 300_000 }, () => {
+  it('lands 3 PRs in order when the second conflicts with the first: one agent conflict resolution, no clean rebase sent to an agent', async () => {
+    const h = await start({
+      worker: async ({ worktree, reason }) => {
+        expect(reason).toBe('conflict');
+        // The agent's resolution: rebase onto the base and keep both sides' intent.
+        try {
+          await runGit(['rebase', '--quiet', 'refs/remotes/origin/main'], { cwd: worktree });
+        } catch {
+          writeFileSync(path.join(worktree, 'a.txt'), 'one\nTWO by 1 and 2\nthree\n');
+          await runGit(['add', 'a.txt'], { cwd: worktree });
+          await runGit(
+            [
+              '-c',
+              'core.editor=true',
+              '-c',
+              'user.name=W',
+              '-c',
+              'user.email=w@e',
+              'rebase',
+              '--continue',
+            ],
+            {
+              cwd: worktree,
+            },
+          );
+        }
+      },
+    });
+    const first = await h.addPullRequest(11, 101, { 'a.txt': 'one\nTWO by 1\nthree\n' });
+    const second = await h.addPullRequest(12, 102, { 'a.txt': 'one\nTWO by 2\nthree\n' });
+    const third = await h.addPullRequest(13, 103, { 'c.txt': 'blue\n' });
+    for (const task of [first, second, third]) await h.queue(task);
+
+    await h.until(
+      'all three merged and the epic closed out',
+      async () =>
+        (await h.epic()).state === 'COMPLETED' && h.github.issues.get(1)?.state === 'closed',
+    );
+
+    expect(h.baseHistory()).toEqual([
+      'Initial commit',
+      'Merge PR #101',
+      'Merge PR #102',
+      'Merge PR #103',
+    ]);
+    expect(git(h.bare, 'show', 'main:a.txt')).toBe('one\nTWO by 1 and 2\nthree\n');
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('blue\n');
+    // Exactly one round for an agent, and it was the real conflict of the second PR.
+    expect(h.reworks).toEqual([
+      expect.objectContaining({ taskId: second.id, reason: 'conflict', round: 1 }),
+    ]);
+    // The third PR was behind too: the app rebased it itself.
+    const thirdEntry = (await h.entries()).find((e) => e.taskId === third.id);
+    expect(thirdEntry).toMatchObject({ state: 'merged', reworkRounds: 0 });
+    // Every merge was of a head containing the base, with green checks (the fake refuses otherwise).
+    expect(h.github.merges.map((m) => m.pr)).toEqual([101, 102, 103]);
+    expect(h.github.merges.every((m) => m.checks.every((c) => c.conclusion === 'success'))).toBe(
+      true,
+    );
+    // Completion: sub-issues and epic closed, one summary comment, done labels.
+    for (const issue of [1, 11, 12, 13]) expect(h.github.issues.get(issue)?.state).toBe('closed');
+    const summaries =
+      h.github.issues.get(1)?.comments.filter((c) => c.body.includes('Epic completed')) ?? [];
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.body).toMatch(/3 tasks, 3 pull requests merged/);
+    expect(h.github.issues.get(1)?.labels).toEqual(['factory:done']);
+    expect((await h.task(third.id)).state).toBe('COMPLETED');
+  });
+
+  it('never merges a PR with failing checks: the worker gets the output, fixes it, and only the green head lands', async () => {
+    const h = await start({
+      ci: (sha, bare) => {
+        const broken = git(bare, 'show', `${sha}:b.txt`).includes('BROKEN');
+        return [
+          {
+            name: 'test',
+            conclusion: broken ? 'failure' : 'success',
+            output: broken ? 'b.txt: BROKEN found' : '',
+          },
+        ];
+      },
+      worker: async ({ worktree, reason, mail }) => {
+        expect(reason).toBe('checks-failed');
+        expect(mail).toContain('b.txt: BROKEN found');
+        writeFileSync(path.join(worktree, 'b.txt'), 'alpha\nfixed\n');
+        await commitAll(worktree, 'Fix the failing test');
+      },
+    });
+    const task = await h.addPullRequest(21, 201, { 'b.txt': 'alpha\nBROKEN\n' });
+    await h.queue(task);
+    await h.until('merged', async () => (await h.task(task.id)).state === 'COMPLETED');
+    expect(h.reworks).toEqual([expect.objectContaining({ reason: 'checks-failed', round: 1 })]);
+    expect(h.github.merges).toHaveLength(1);
+    expect(h.github.merges[0]?.checks).toEqual([
+      { name: 'test', conclusion: 'success', output: '' },
+    ]);
+    expect(git(h.bare, 'show', 'main:b.txt')).toBe('alpha\nfixed\n');
+  });
+
+  it('makes a REQUEST_CHANGES round trip: a real review with a line comment, the worker addresses it, a second review approves', async () => {
+    const h = await start({
+      review: (request, count) =>
+        count === 1
+          ? {
+              verdict: 'REQUEST_CHANGES',
+              summary: 'c.txt needs a trailing note.',
+              comments: [{ path: 'c.txt', line: 1, body: 'Add a note after this line.' }],
+            }
+          : {
+              verdict: 'APPROVE',
+              summary: `Addressed (${request.prompt.includes('sent back') ? 'round seen' : 'first'}).`,
+              comments: [],
+            },
+      worker: async ({ worktree, reason, mail }) => {
+        expect(reason).toBe('changes-requested');
+        expect(mail).toContain('`c.txt:1` — Add a note after this line.');
+        writeFileSync(path.join(worktree, 'c.txt'), 'blue\nnote\n');
+        await commitAll(worktree, 'Address review');
+      },
+    });
+    const task = await h.addPullRequest(31, 301, { 'c.txt': 'blue\n' });
+    await h.queue(task);
+    await h.until('merged', async () => (await h.task(task.id)).state === 'COMPLETED');
+    const reviews = h.github.reviews.get(301) ?? [];
+    expect(reviews.map((r) => r.state)).toEqual(['CHANGES_REQUESTED', 'APPROVED']);
+    expect(reviews[0]?.comments).toEqual([
+      { path: 'c.txt', line: 1, side: 'RIGHT', body: 'Add a note after this line.' },
+    ]);
+    expect(reviews[1]?.body).toContain('round seen');
+    expect(h.reworks).toEqual([expect.objectContaining({ reason: 'changes-requested', round: 1 })]);
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('blue\nnote\n');
+  });
+
+  it('notices a manual merge by a person and moves on to the next PR', async () => {
+    const h = await start({
+      worker: noRework,
+      review: () => ({ verdict: 'APPROVE', summary: 'ok', comments: [] }),
+    });
+    const first = await h.addPullRequest(41, 401, { 'b.txt': 'alpha\nby hand\n' });
+    h.github.personReview(401, 'carol', 'APPROVED');
+    const second = await h.addPullRequest(42, 402, { 'c.txt': 'green\n' });
+    // A person merges the first PR before the queue ever looks at it.
+    h.github.mergeByPerson(401, 'carol');
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('both done', async () => h.github.issues.get(1)?.state === 'closed');
+    expect(h.github.merges.map((m) => m.pr)).toEqual([401, 402]);
+    const firstEntry = (await h.entries()).find((e) => e.taskId === first.id);
+    expect(firstEntry).toMatchObject({
+      state: 'merged',
+      lastStep: 'record-merged',
+      lastStepReason: 'merged by hand by @carol',
+    });
+    // Only the second PR needed a review; the person's merge was not reviewed again.
+    expect(h.agentRuns.filter((r) => r.purpose === 'review').map((r) => r.taskId)).toEqual([
+      second.id,
+    ]);
+  });
+
+  it('blocks the task with a comment when a person closes its PR without merging, and moves on', async () => {
+    const h = await start({ worker: noRework });
+    const first = await h.addPullRequest(51, 501, { 'b.txt': 'alpha\nclosed\n' });
+    const second = await h.addPullRequest(52, 502, { 'c.txt': 'grey\n' });
+    h.github.closeByPerson(501);
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('second merged', async () => (await h.task(second.id)).state === 'COMPLETED');
+    expect((await h.task(first.id)).state).toBe('BLOCKED');
+    expect((await h.task(first.id)).blockedReason).toBe('PR #501 was closed without being merged');
+    const comments = h.github.issues.get(51)?.comments ?? [];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('blocked');
+    expect(h.github.issues.get(51)?.labels).toEqual(['factory:blocked']);
+    expect((await h.epic()).state).toBe('IN_PROGRESS');
+  });
+
+  it('records the verdict when GitHub refuses an App approving its own PR (comment review with the verdict marker)', async () => {
+    const h = await start({ worker: noRework, refuseOwnPullVerdicts: true });
+    const task = await h.addPullRequest(61, 601, { 'c.txt': 'teal\n' });
+    await h.queue(task);
+    await h.until('merged', async () => (await h.task(task.id)).state === 'COMPLETED');
+    const reviews = h.github.reviews.get(601) ?? [];
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ state: 'COMMENTED' });
+    expect(reviews[0]?.body).toContain('factory:review verdict=APPROVE');
+  });
+});
