@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A free TCP port on 127.0.0.1, for a server started in another process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface FactoryProcessOptions {
+  env: Record<string, string>;
+  port: number;
+  /** Every line the app logs is appended here. */
+  logFile: string;
+}
+
+/**
+ * The app as its own process, started exactly as `npm start` does (src/main.ts),
+ * in one node process (no tsx wrapper) so that killing it kills the app.
+ */
+export class FactoryProcess {
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(private readonly options: FactoryProcessOptions) {}
+
+  get url() {
+    return `http://127.0.0.1:${this.options.port}`;
+  }
+
+  get webhookUrl() {
+    return `${this.url}/api/github/webhooks`;
+  }
+
+  get running() {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  async start(timeoutMs = 90_000): Promise<void> {
+    this.log = createWriteStream(this.options.logFile, { flags: 'a' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')],
+      {
+        cwd: projectRoot,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          ...this.options.env,
+          PORT: String(this.options.port),
+          HOST: '127.0.0.1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so a crash takes the agent engines it started with it.
+        detached: true,
+      },
+    );
+    this.child = child;
+    child.stdout?.pipe(this.log, { end: false });
+    child.stderr?.pipe(this.log, { end: false });
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running)
+        throw new Error(
+          `the app exited during start-up (code ${String(await this.exited)}); see ${this.options.logFile}`,
+        );
+      if (await this.answers()) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(
+      `the app did not answer on ${this.url} within ${timeoutMs} ms; see ${this.options.logFile}`,
+    );
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.url}/factory/healthz`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      await response.arrayBuffer();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SIGKILL: the crash, with no chance to finish or clean up anything. */
+  async kill(): Promise<void> {
+    if (!this.running || this.child?.pid === undefined) return;
+    process.kill(-this.child.pid, 'SIGKILL');
+    await this.exited;
+  }
+
+  /** For exit handlers, where nothing can be awaited: the app must not outlive whoever started it. */
+  killNow(): void {
+    if (this.running && this.child?.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** SIGTERM: a graceful stop (running jobs finish first). */
+  async stop(timeoutMs = 60_000): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+    this.log?.end();
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startGitHubEmulator, type GitHubEmulator } from '../../support/githubEmulator/index.js';
+import type { IssueRecord, RepoRecord } from '../../support/githubEmulator/records.js';
+import { startScriptedModel, type ScriptedModel } from '../../support/scriptedModel/index.js';
+import { FactoryProcess, freePort, projectRoot } from './factoryProcess.js';
+import { epicIssue, scriptTextkitEpic } from './textkitEpic.js';
+
+export const sampleRepoDir = path.join(projectRoot, 'test/fixtures/sample-repo');
+
+export interface LoopOptions {
+  redisUrl: string;
+  redisPrefix: string;
+  /** postgres:// URL; when unset the app keeps its records in PGlite under the work folder. */
+  databaseUrl?: string;
+  logLevel?: string;
+  /** Slows each worker's first turn, so a test can crash the app while a worker runs. */
+  workerDelayMs?: number;
+}
+
+/**
+ * The whole loop on one machine: the GitHub emulator with the sample
+ * repository, the scripted model, and the app as its own process pointed at
+ * both — nothing in the app knows it is not GitHub and Claude.
+ */
+export class FactoryLoop {
+  readonly app: FactoryProcess;
+
+  private constructor(
+    readonly emulator: GitHubEmulator,
+    readonly model: ScriptedModel,
+    readonly repo: RepoRecord,
+    readonly workDir: string,
+    port: number,
+    options: LoopOptions,
+  ) {
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: options.logLevel ?? 'info',
+      FACTORY_ROLE: 'all',
+      APP_ID: String(emulator.app.id),
+      PRIVATE_KEY: emulator.app.privateKey,
+      WEBHOOK_SECRET: emulator.app.webhookSecret,
+      GITHUB_API_URL: emulator.url,
+      REDIS_URL: options.redisUrl,
+      REDIS_PREFIX: options.redisPrefix,
+      FACTORY_DATA_DIR: path.join(workDir, 'data'),
+      WORKTREE_DIR: path.join(workDir, 'worktrees'),
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: 'scripted-model',
+      IS_SANDBOX: '1',
+      HEALTH_INTERVAL_SECONDS: '5',
+      RECONCILE_INTERVAL_SECONDS: '10',
+      HEARTBEAT_TIMEOUT_SECONDS: '20',
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    };
+    this.app = new FactoryProcess({ env, port, logFile: path.join(workDir, 'factory.log') });
+  }
+
+  static async start(options: LoopOptions): Promise<FactoryLoop> {
+    const workDir = await mkdtemp(path.join(tmpdir(), 'factory-loop-'));
+    const emulator = await startGitHubEmulator({ dataDir: path.join(workDir, 'github') });
+    const model = await startScriptedModel();
+    scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
+    const repo = await emulator.addRepo('textkit', sampleRepoDir);
+    emulator.startCi({ command: 'npm test', name: 'test' });
+    const loop = new FactoryLoop(emulator, model, repo, workDir, await freePort(), options);
+    emulator.setWebhookUrl(loop.app.webhookUrl);
+    return loop;
+  }
+
+  get maintainer() {
+    return this.emulator.person(this.repo);
+  }
+
+  /** What a maintainer does to start it all: open the issue and label it `factory:epic`. */
+  openEpic(): IssueRecord {
+    const issue = this.maintainer.openIssue(epicIssue);
+    this.maintainer.addLabel(issue.number, 'factory:epic');
+    return issue;
+  }
+
+  issues(): IssueRecord[] {
+    return [...this.repo.issues.values()].filter((issue) => !issue.pull);
+  }
+
+  pulls(): IssueRecord[] {
+    return [...this.repo.issues.values()].filter((issue) => issue.pull);
+  }
+
+  /** Polls `check` until it returns a value, or fails after `timeoutMs` naming what it waited for. */
+  async waitFor<T>(
+    label: string,
+    check: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs: number,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${label}; app log: ${path.join(this.workDir, 'factory.log')}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async close(options: { keepWorkDir?: boolean } = {}) {
+    await this.app.stop().catch(() => undefined);
+    await this.emulator.close();
+    await this.model.close();
+    if (!options.keepWorkDir) await rm(this.workDir, { recursive: true, force: true });
+  }
+}
