@@ -37,7 +37,12 @@ export class JobQueues {
     private readonly redisUrlForMessages = 'Redis',
   ) {
     this.queues = new Map(
-      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
+      queueNames.map((name) => {
+        const queue = new Queue(name, { connection, prefix, defaultJobOptions });
+        // Connection errors surface where they matter (enqueue, health check); unheard, BullMQ prints each one.
+        queue.on('error', () => undefined);
+        return [name, queue];
+      }),
     );
   }
 
@@ -77,10 +82,34 @@ export class JobQueues {
     );
   }
 
+  /** Round trip to Redis, for the health check; fails at once when Redis is down. */
+  async ping(): Promise<void> {
+    this.assertReachable();
+    if (this.connection.status !== 'ready') await readyWithin(this.connection, 1_000);
+    await this.connection.ping();
+  }
+
   async close() {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
+}
+
+/** Resolves when a connecting client is ready; rejects on its first error or after `ms`. */
+function readyWithin(connection: Redis, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const timer = setTimeout(() => done(new Error(`not ready within ${ms} ms`)), ms);
+    connection.once('ready', onReady);
+    connection.once('error', done);
+  });
 }
 
 export function redactUrl(url: string): string {
