@@ -7,7 +7,7 @@ import { githubApiUrl, readPrivateKey } from './config/privateKey.js';
 import { openDatabase } from './db/connection.js';
 import type { FactoryDeps } from './deps.js';
 import { createGitHubClients } from './github/clients.js';
-import { buildHttpHandlers } from './http/routes.js';
+import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
 import { buildProcessors } from './processors.js';
 import { JobQueues } from './queues/producer.js';
@@ -61,6 +61,7 @@ export async function startFactory(
   };
 
   let server: Server | undefined;
+  let routes: HttpRoutes | undefined;
   let workers: QueueWorkers | undefined;
   try {
     if (env.FACTORY_ROLE !== 'worker') {
@@ -72,7 +73,8 @@ export async function startFactory(
         enableStaticFiles: false,
       });
       await server.load(createFactoryApp(deps));
-      for (const handler of buildHttpHandlers(deps)) server.addHandler(handler);
+      routes = buildHttpRoutes(deps);
+      for (const handler of routes.handlers) server.addHandler(handler);
       await server.start();
     }
     if (env.FACTORY_ROLE !== 'web') {
@@ -92,6 +94,7 @@ export async function startFactory(
       await registerSchedules(deps);
     }
   } catch (error) {
+    routes?.close();
     await server?.stop().catch(() => undefined);
     await workers?.close().catch(() => undefined);
     await queues.close().catch(() => undefined);
@@ -107,6 +110,7 @@ export async function startFactory(
     deps,
     port: server?.port,
     async stop() {
+      routes?.close();
       await server?.stop();
       await workers?.close();
       await queues.close();

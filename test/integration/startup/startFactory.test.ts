@@ -75,6 +75,13 @@ describe('the web role', () => {
     expect(await response.json()).toEqual({ status: 'ok', database: 'up', redis: 'up' });
   });
 
+  it('serves the status page beside the webhooks', async () => {
+    const response = await fetch(`http://127.0.0.1:${factory.port}/factory`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    await response.arrayBuffer();
+  });
+
   it('takes a signed webhook, authenticates as the installation and enqueues', async () => {
     nock(githubApi)
       .post('/app/installations/5151/access_tokens')
