@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -24,10 +24,13 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
 }
 
-export const migrationsFolder = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../migrations',
-);
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** `migrations/` at the project root, seen from src/db (tsx) or from dist/src/db (built). */
+export const migrationsFolder =
+  ['../../migrations', '../../../migrations']
+    .map((relative) => path.resolve(here, relative))
+    .find((folder) => existsSync(path.join(folder, 'meta', '_journal.json'))) ??
+  path.resolve(here, '../../migrations');
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   return options.databaseUrl

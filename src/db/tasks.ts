@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { taskStateMachine } from '../domain/taskStateMachine.js';
 import type { Database } from './connection.js';
 import { epics, tasks, type NewTask, type Task, type TaskState } from './schema.js';
@@ -69,6 +69,15 @@ export async function findTaskByPullRequest(
     .innerJoin(epics, eq(tasks.epicId, epics.id))
     .where(and(eq(epics.repoId, repoId), eq(tasks.prNumber, prNumber)));
   return row?.task;
+}
+
+/** The position after the epic's last task: where a task added by hand goes. */
+export async function nextTaskPosition(db: Database, epicId: number): Promise<number> {
+  const [row] = await db
+    .select({ last: sql`coalesce(max(${tasks.position}), 0)`.mapWith(Number) })
+    .from(tasks)
+    .where(eq(tasks.epicId, epicId));
+  return (row?.last ?? 0) + 1;
 }
 
 /** The epic's tasks in plan order. */

@@ -1,6 +1,6 @@
 import type { Context, Probot } from 'probot';
 import { findEpicByIssueId } from '../db/epics.js';
-import { listTasksOfEpic, upsertTaskFromIssue } from '../db/tasks.js';
+import { nextTaskPosition, upsertTaskFromIssue } from '../db/tasks.js';
 import type { FactoryDeps } from '../deps.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
 import { jobIds } from '../queues/jobs.js';
@@ -29,7 +29,7 @@ async function recordSubIssueAdded(
   if (subRepo.id !== epic.repoId) {
     return { ignored: `sub-issue #${subIssue.number} lives in another repository` };
   }
-  const position = (await listTasksOfEpic(deps.db, epic.id)).length + 1;
+  const position = await nextTaskPosition(deps.db, epic.id);
   const { task } = await upsertTaskFromIssue(deps.db, {
     epicId: epic.id,
     issueNumber: subIssue.number,

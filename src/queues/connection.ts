@@ -7,13 +7,18 @@ import { Redis, type RedisOptions } from 'ioredis';
  * (`maxRetriesPerRequest: null`) so a restart of Redis does not kill them.
  */
 export function producerConnection(redisUrl: string): Redis {
-  return new Redis(redisUrl, {
+  const redis = new Redis(redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   } satisfies RedisOptions);
+  // While Redis is down every reconnect attempt errors. Enqueueing reports that
+  // (QueueUnavailableError) and so does /factory/healthz; without a listener
+  // ioredis would also print each attempt to stderr.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 export function workerConnection(redisUrl: string): Redis {

@@ -37,7 +37,12 @@ export class JobQueues {
     private readonly redisUrlForMessages = 'Redis',
   ) {
     this.queues = new Map(
-      queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
+      queueNames.map((name) => {
+        const queue = new Queue(name, { connection, prefix, defaultJobOptions });
+        // Connection errors surface where they matter (enqueue, health check); unheard, BullMQ prints each one.
+        queue.on('error', () => undefined);
+        return [name, queue];
+      }),
     );
   }
 
@@ -53,7 +58,7 @@ export class JobQueues {
 
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions) {
     const data = parseJobPayload(name, payload);
-    this.assertReachable();
+    await this.reachable();
     try {
       return await this.queue(queueOf(name)).add(name, data, {
         jobId: options.jobId,
@@ -68,19 +73,59 @@ export class JobQueues {
     }
   }
 
-  /** Fails at once, instead of after a client-side timeout, when Redis is known to be down. */
-  private assertReachable() {
+  /**
+   * Fails at once when Redis is known to be down, and within a second when the
+   * first connection is still being made and does not succeed — BullMQ itself
+   * would wait for Redis forever, and a webhook must be answered.
+   */
+  private async reachable(): Promise<void> {
     const status = this.connection.status;
-    if (status === 'ready' || status === 'connecting' || status === 'connect') return;
+    if (status === 'ready') return;
+    if (status === 'connecting' || status === 'connect') {
+      try {
+        await readyWithin(this.connection, connectWaitMs);
+        return;
+      } catch (error) {
+        throw new QueueUnavailableError(
+          `${this.redisUrlForMessages} is not reachable (${error instanceof Error ? error.message : String(error)}); start Redis or set REDIS_URL`,
+          { cause: error },
+        );
+      }
+    }
     throw new QueueUnavailableError(
       `${this.redisUrlForMessages} is not reachable (connection ${status}); start Redis or set REDIS_URL`,
     );
+  }
+
+  /** Round trip to Redis, for the health check; fails at once when Redis is down. */
+  async ping(): Promise<void> {
+    await this.reachable();
+    await this.connection.ping();
   }
 
   async close() {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
+}
+
+const connectWaitMs = 800;
+
+/** Resolves when a connecting client is ready; rejects on its first error or after `ms`. */
+function readyWithin(connection: Redis, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const timer = setTimeout(() => done(new Error(`not ready within ${ms} ms`)), ms);
+    connection.once('ready', onReady);
+    connection.once('error', done);
+  });
 }
 
 export function redactUrl(url: string): string {

@@ -28,6 +28,24 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<Databa
   };
 }
 
+/**
+ * An empty PostgreSQL database of its own, by URL, for code that opens the
+ * database itself (start-up, benchmarks). `drop` removes it.
+ */
+export async function createEmptyPostgresDatabase(): Promise<{
+  url: string;
+  drop(): Promise<void>;
+}> {
+  const name = `factory_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(testPostgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 async function adminQuery(sql: string) {
   const client = new pg.Client({ connectionString: testPostgresUrl });
   await client.connect();

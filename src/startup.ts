@@ -1,0 +1,120 @@
+import { Probot, ProbotOctokit, Server } from 'probot';
+import { unavailableAgentRunner } from './agents/unavailable.js';
+import type { AgentRunner } from './agents/runtime/types.js';
+import { createFactoryApp } from './app.js';
+import type { Env } from './config/env.js';
+import { githubApiUrl, readPrivateKey } from './config/privateKey.js';
+import { openDatabase } from './db/connection.js';
+import type { FactoryDeps } from './deps.js';
+import { createGitHubClients } from './github/clients.js';
+import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
+import type { Logger } from './logger.js';
+import { buildProcessors } from './processors.js';
+import { JobQueues } from './queues/producer.js';
+import { startQueueWorkers, type QueueWorkers } from './queues/workers.js';
+import { registerSchedules } from './schedules.js';
+
+export interface RunningFactory {
+  deps: FactoryDeps;
+  /** The port the web server listens on (web and all roles). */
+  port?: number;
+  /** Stops taking webhooks, lets running jobs finish, then closes Redis and the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOverrides {
+  agents?: AgentRunner;
+  /** Tests pass an Octokit without retries. */
+  Octokit?: typeof ProbotOctokit;
+}
+
+/**
+ * Everything `npm start` runs, by role: `web` takes webhooks and serves
+ * pages, `worker` runs queue jobs and schedules, `all` does both. Processes
+ * of any role share only Redis and the database.
+ */
+export async function startFactory(
+  env: Env,
+  log: Logger,
+  overrides: StartOverrides = {},
+): Promise<RunningFactory> {
+  const probotOptions = {
+    appId: env.APP_ID,
+    privateKey: readPrivateKey(env),
+    secret: env.WEBHOOK_SECRET,
+    baseUrl: githubApiUrl(env),
+    log,
+    ...(overrides.Octokit ? { Octokit: overrides.Octokit } : {}),
+  };
+  const database = await openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.FACTORY_DATA_DIR,
+  });
+  const queues = JobQueues.connect(env.REDIS_URL, env.REDIS_PREFIX);
+  const deps: FactoryDeps = {
+    env,
+    db: database.db,
+    queues,
+    github: createGitHubClients(new Probot(probotOptions), env),
+    log,
+    agents: overrides.agents ?? unavailableAgentRunner,
+  };
+
+  let server: Server | undefined;
+  let routes: HttpRoutes | undefined;
+  let workers: QueueWorkers | undefined;
+  try {
+    if (env.FACTORY_ROLE !== 'worker') {
+      server = new Server({
+        Probot: Probot.defaults(probotOptions),
+        port: env.PORT,
+        host: env.HOST,
+        log: log.child({ name: 'server' }),
+        enableStaticFiles: false,
+      });
+      await server.load(createFactoryApp(deps));
+      routes = buildHttpRoutes(deps);
+      for (const handler of routes.handlers) server.addHandler(handler);
+      await server.start();
+    }
+    if (env.FACTORY_ROLE !== 'web') {
+      workers = startQueueWorkers({
+        redisUrl: env.REDIS_URL,
+        prefix: env.REDIS_PREFIX,
+        processors: buildProcessors(deps),
+        log,
+        concurrency: {
+          task: env.MAX_CONCURRENT_AGENTS,
+          epic: 2,
+          'merge-queue': 2,
+          mail: 4,
+          orchestrator: 1,
+        },
+      });
+      await registerSchedules(deps);
+    }
+  } catch (error) {
+    routes?.close();
+    await server?.stop().catch(() => undefined);
+    await workers?.close().catch(() => undefined);
+    await queues.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+  log.info(
+    { role: env.FACTORY_ROLE, database: database.kind, port: server?.port },
+    'Factory started',
+  );
+
+  return {
+    deps,
+    port: server?.port,
+    async stop() {
+      routes?.close();
+      await server?.stop();
+      await workers?.close();
+      await queues.close();
+      await database.close();
+    },
+  };
+}
