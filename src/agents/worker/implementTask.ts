@@ -1,12 +1,12 @@
 import type { Job } from 'bullmq';
-import { ne, sql } from 'drizzle-orm';
 import { updateAgent } from '../../db/agents.js';
 import { recordDecision } from '../../db/decisions.js';
 import { findEpic } from '../../db/epics.js';
-import { mergeQueueEntries, type Epic, type Task } from '../../db/schema.js';
+import type { Epic, Task } from '../../db/schema.js';
 import { findTask, transitionTask } from '../../db/tasks.js';
 import { ensureComment } from '../../github/comments.js';
-import { jobIds, type JobPayload } from '../../queues/jobs.js';
+import { queuePullRequest } from '../../mergeQueue/enter.js';
+import type { JobPayload } from '../../queues/jobs.js';
 import type { FlowServices } from '../flow/services.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { taskBranchName } from './branchName.js';
@@ -107,7 +107,12 @@ async function recordOutcome(
         failureReason: null,
       },
     });
-    await enterMergeQueue(flow, epic, task, pullRequest.number);
+    await queuePullRequest(flow.deps, {
+      epicId: epic.id,
+      ...ref,
+      taskId: task.id,
+      prNumber: pullRequest.number,
+    });
     await recordDecision(db, {
       decision: `opened PR #${pullRequest.number} for task #${task.issueNumber}`,
       reasoning: `Checks: ${outcome.checks.map((c) => `${c.command} ${c.ok ? 'passed' : 'failed'}`).join(', ') || 'none configured'}`,
@@ -121,19 +126,6 @@ async function recordOutcome(
       epicId: epic.id,
       taskId: task.id,
     });
-    await flow.deps.queues.enqueue(
-      'advance-merge-queue',
-      { epicId: epic.id, ...ref },
-      {
-        jobId: jobIds.forEntity(
-          'advance-merge-queue',
-          epic.id,
-          'pr',
-          pullRequest.number,
-          pullRequest.headSha.slice(0, 12),
-        ),
-      },
-    );
     await flow.refreshProgress(epic, `task-${task.id}-REVIEW-${pullRequest.headSha.slice(0, 12)}`);
     return 'review';
   }
@@ -161,7 +153,7 @@ async function recordOutcome(
     await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-retry`);
     return 'retrying';
   }
-  await transitionTask(db, task.id, 'FAILED', { from: 'IN_PROGRESS', reason: outcome.reason });
+  // The comment comes first: once the task reads FAILED, the reason is on GitHub.
   const octokit = await flow.octokit(epic.installationId);
   await ensureComment(octokit, {
     owner: epic.repoOwner,
@@ -175,26 +167,9 @@ async function recordOutcome(
       lastOutput: outcome.output,
     }),
   });
+  await transitionTask(db, task.id, 'FAILED', { from: 'IN_PROGRESS', reason: outcome.reason });
   await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-FAILED`);
   return 'failed';
-}
-
-/** The task's PR joins the end of its epic's queue (once: a re-run changes nothing). */
-async function enterMergeQueue(flow: FlowServices, epic: Epic, task: Task, prNumber: number) {
-  await flow.deps.db
-    .insert(mergeQueueEntries)
-    .values({
-      epicId: epic.id,
-      taskId: task.id,
-      prNumber,
-      position: sql`(select coalesce(max(${mergeQueueEntries.position}), 0) + 1 from ${mergeQueueEntries} where ${mergeQueueEntries.epicId} = ${epic.id})`,
-    })
-    .onConflictDoUpdate({
-      // A task back after `/factory retry` re-enters the queue; a queued entry stays as it is.
-      target: mergeQueueEntries.taskId,
-      set: { prNumber, state: 'queued', approvedSha: null, mergedAt: null, mergedSha: null },
-      setWhere: ne(mergeQueueEntries.state, 'queued'),
-    });
 }
 
 function implementJobIdFallback(payload: JobPayload<'implement-task'>): string {

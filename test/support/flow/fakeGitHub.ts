@@ -45,11 +45,14 @@ export class FakeGitHub {
   readonly comments: FakeComment[] = [];
   /** Every write, as "METHOD path", in order. */
   readonly writes: string[] = [];
+  /** The text of .github/factory.yml served now (tests may change it). */
+  config: string | undefined;
   private nextNumber = 1;
   private nextId = 9_000_001;
   private readonly scope: nock.Scope;
 
   constructor(private readonly options: FakeGitHubOptions) {
+    this.config = options.config;
     const base = `/repos/${options.owner}/${options.repo}`;
     const path = (rest: string) => new RegExp(`^${escape(base)}${rest}(\\?.*)?$`);
     this.scope = nock(githubApi).persist();
@@ -66,8 +69,8 @@ export class FakeGitHub {
       .reply(200, () => ({ login: options.botLogin, id: options.botId, type: 'Bot' }))
       .get(/^\/repos\/[^/]+\/[^/]+\/contents\/.*factory\.yml/)
       .reply(() =>
-        options.config
-          ? [200, options.config, { 'content-type': 'text/plain; charset=utf-8' }]
+        this.config
+          ? [200, this.config, { 'content-type': 'text/plain; charset=utf-8' }]
           : [404, { message: 'Not Found' }],
       )
       .post(path('/issues'))

@@ -15,7 +15,8 @@ import { startQueueWorkers, type QueueWorkers } from '../../../src/queues/worker
 import { createTestDatabase } from '../database.js';
 import { startGitHttpServer, type GitHttpServer } from '../git/gitHttpServer.js';
 import { createBareRemote, git } from '../git/localRemote.js';
-import { testOctokit, useNock } from '../github.js';
+import { useNock } from '../github.js';
+import { TestProbotOctokit } from '../probotOctokit.js';
 import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../redis.js';
 import { FakeGitHub } from './fakeGitHub.js';
 
@@ -78,7 +79,8 @@ export async function createFlowHarness(options: {
     db: database.db,
     queues,
     github: {
-      forInstallation: async () => testOctokit(),
+      forInstallation: async () =>
+        new TestProbotOctokit({ auth: { token: 'test-installation-token' } }),
       installationToken: async () => flowToken,
       botLogin: async () => flowBot,
     },
