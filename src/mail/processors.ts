@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { FlowServices } from '../agents/flow/services.js';
 import type { FactoryDeps } from '../deps.js';
 import type { JobProcessors } from '../queues/workers.js';
 import { handleComment } from './handleComment.js';
@@ -28,10 +29,8 @@ export function defaultMailOptions(deps: FactoryDeps): MailOptions {
       );
       return Promise.resolve();
     },
-    startWaitingTasks: () => {
-      deps.log.warn('no worker dispatcher wired: waiting tasks start at the next dispatch');
-      return Promise.resolve();
-    },
+    // The worker dispatcher: admission within the limits, claim, implement-task.
+    startWaitingTasks: () => new FlowServices(deps).dispatch(),
     sessionDirOf: (agent, recipient) => {
       // A worker's session lives in its worktree; elsewhere there is no directory to resume in.
       const dir = recipient.kind === 'worker' ? recipient.task.worktreePath : null;
