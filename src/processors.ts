@@ -3,6 +3,7 @@ import type { FactoryDeps } from './deps.js';
 import { intakeProcessors } from './intake/processors.js';
 import { createMergeQueueGit } from './mergeQueue/gitOperations.js';
 import { buildMergeQueueProcessors } from './mergeQueue/processors.js';
+import { mailProcessors } from './mail/processors.js';
 import type { JobProcessors } from './queues/workers.js';
 
 /**
@@ -14,5 +15,6 @@ export function buildProcessors(deps: FactoryDeps): JobProcessors {
     ...intakeProcessors(deps),
     ...buildFlowProcessors(deps),
     ...buildMergeQueueProcessors(deps, createMergeQueueGit(deps)),
+    ...mailProcessors(deps),
   };
 }

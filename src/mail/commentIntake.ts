@@ -7,6 +7,7 @@ import { findMailByComment, recordIncomingComment } from './mailbox.js';
 import { findCommentPlace } from './place.js';
 import { routeComment } from './routing.js';
 import { isBotSender } from './speakers.js';
+import { subjectOf } from './subjects.js';
 
 /**
  * Comments, reviews and review comments: the mail coming in. The handlers only
@@ -81,7 +82,7 @@ async function takeComment(deps: FactoryDeps, context: Context, facts: CommentFa
       commentId: facts.comment.id,
       commentUrl: facts.comment.url,
       fromHuman: facts.comment.author.login,
-      subject: subjectOf(facts),
+      subject: subjectOf(facts.kind, facts.issueNumber),
       body: facts.comment.body,
     });
     await deps.queues.enqueue(
@@ -101,13 +102,6 @@ async function takeComment(deps: FactoryDeps, context: Context, facts: CommentFa
     );
     return 'enqueued';
   });
-}
-
-function subjectOf(facts: CommentFacts): string {
-  const what = { issue: 'Comment', review: 'Review', 'review-comment': 'Review comment' }[
-    facts.kind
-  ];
-  return `${what} on #${facts.issueNumber}`;
 }
 
 function repoOf(repository: { id: number; name: string; owner: { login: string } }) {

@@ -71,6 +71,11 @@ export async function markMailRead(db: Database, mailId: number): Promise<boolea
   return updated.length > 0;
 }
 
+/** Gives a message back, unread, when the agent it was claimed for could not take it. */
+export async function unmarkMailRead(db: Database, mailId: number): Promise<void> {
+  await db.update(mail).set({ readAt: null }).where(eq(mail.id, mailId));
+}
+
 /**
  * Claims every unread message for an agent, oldest first, and marks it read in
  * the same statement — two readers never both get a message. Messages left for
@@ -145,4 +150,9 @@ export async function notePostedComment(
 
 export async function mailOfEpic(db: Database, epicId: number): Promise<Mail[]> {
   return db.select().from(mail).where(eq(mail.epicId, epicId)).orderBy(asc(mail.id));
+}
+
+export async function findMailByDedupeKey(db: Database, key: string): Promise<Mail | undefined> {
+  const [row] = await db.select().from(mail).where(eq(mail.dedupeKey, key));
+  return row;
 }

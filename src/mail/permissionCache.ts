@@ -37,7 +37,8 @@ async function lookUpRole(
 ): Promise<RepositoryRole> {
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
-      ...repo,
+      owner: repo.owner,
+      repo: repo.repo,
       username,
     });
     return roleFromPermissionResponse(data);

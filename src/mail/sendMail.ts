@@ -26,8 +26,17 @@ export interface SendMailRequest {
 }
 
 export async function sendMail(deps: FactoryDeps, request: SendMailRequest): Promise<Mail> {
+  const { mail, created } = await recordMail(deps, request);
+  return postMail(deps, request, mail, { searchFirst: !created });
+}
+
+/** Writes the Mail row only (the first half of `sendMail`); the same key returns the earlier row. */
+export async function recordMail(
+  deps: Pick<FactoryDeps, 'db'>,
+  request: SendMailRequest,
+): Promise<{ mail: Mail; created: boolean }> {
   const toHumans = 'humans' in request.to;
-  const { mail: recorded, created } = await recordOutgoingMail(deps.db, {
+  return recordOutgoingMail(deps.db, {
     dedupeKey: request.dedupeKey,
     epicId: request.epicId ?? null,
     taskId: request.taskId ?? null,
@@ -39,15 +48,27 @@ export async function sendMail(deps: FactoryDeps, request: SendMailRequest): Pro
     // What people are told needs no reading by an agent.
     readAt: toHumans ? new Date() : null,
   });
-  if (recorded.githubCommentId !== null) return recorded;
+}
+
+/**
+ * Shows a recorded message in its thread (the second half of `sendMail`).
+ * `searchFirst`: a row recorded earlier may have been posted by a run that
+ * crashed before noting it, so its comment is looked for before posting.
+ */
+export async function postMail(
+  deps: FactoryDeps,
+  request: Pick<SendMailRequest, 'installationId' | 'thread' | 'dedupeKey'>,
+  mail: Mail,
+  options: { searchFirst: boolean },
+): Promise<Mail> {
+  if (mail.githubCommentId !== null) return mail;
   const octokit = await deps.github.forInstallation(request.installationId);
   const posted = await ensureThreadComment(octokit, request.thread, {
     key: request.dedupeKey,
-    text: request.body,
+    text: mail.body,
     botLogin: await deps.github.botLogin(),
-    // A row recorded just now has no comment yet; an older one may have lost the race with a crash.
-    searchFirst: !created,
+    searchFirst: options.searchFirst,
   });
-  await notePostedComment(deps.db, recorded.id, posted);
-  return { ...recorded, githubCommentId: posted.id, githubCommentUrl: posted.url };
+  await notePostedComment(deps.db, mail.id, posted);
+  return { ...mail, githubCommentId: posted.id, githubCommentUrl: posted.url };
 }

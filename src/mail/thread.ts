@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from 'probot';
+import { commentMarker, markedBody } from '../github/comments.js';
 
 /**
  * Where a conversation happens on GitHub, and how Factory posts into it
@@ -23,14 +24,15 @@ export interface PostedComment {
 /** GitHub refuses bodies over 65,536 characters. */
 const maxBody = 60_000;
 
+/** Mail keys live under `mail:` among the keys of Factory's other marked comments. */
 export function mailMarker(key: string): string {
-  return `<!-- factory:mail:${key} -->`;
+  return commentMarker(`mail:${key}`);
 }
 
 export function commentBody(text: string, key: string): string {
   const trimmed =
     text.length > maxBody ? `${text.slice(0, maxBody)}\n\n… (cut: too long for a comment)` : text;
-  return `${trimmed}\n\n${mailMarker(key)}`;
+  return markedBody(`mail:${key}`, trimmed);
 }
 
 /**

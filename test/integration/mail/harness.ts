@@ -16,7 +16,11 @@ import {
   type Task,
 } from '../../../src/db/schema.js';
 import type { FactoryDeps } from '../../../src/deps.js';
+import { mailProcessors } from '../../../src/mail/processors.js';
+import type { MailOptions } from '../../../src/mail/mailContext.js';
+import { jobIds, type QueueName } from '../../../src/queues/jobs.js';
 import { JobQueues } from '../../../src/queues/producer.js';
+import { startQueueWorkers } from '../../../src/queues/workers.js';
 import { createTestDatabase } from '../../support/database.js';
 import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../../support/redis.js';
 
@@ -226,4 +230,39 @@ export function receive(
   event: ReturnType<typeof issueCommentEvent | typeof reviewEvent | typeof reviewCommentEvent>,
 ) {
   return probot.receive(event as unknown as Parameters<Probot['receive']>[0]);
+}
+
+/** Runs the mail queue in this process with the given hooks; close it in afterAll. */
+export function startMailWorkers(h: MailHarness, overrides: Partial<MailOptions> = {}) {
+  return startQueueWorkers({
+    redisUrl: testRedisUrl,
+    prefix: h.prefix,
+    processors: mailProcessors(h.deps, overrides),
+    log: h.deps.log,
+    queues: ['mail'],
+  });
+}
+
+/** Waits until a job has finished (completed or failed for good), polling with a deadline. */
+export async function waitForJob(
+  h: MailHarness,
+  queue: QueueName,
+  jobId: string,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await h.deps.queues.queue(queue).getJob(jobId);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'completed') return job!;
+    if (state === 'failed' && job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      throw new Error(`job ${jobId} failed: ${job.failedReason}`);
+    }
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function commentJobId(kind: 'issue' | 'review' | 'review-comment', commentId: number) {
+  return jobIds.forEntity('handle-comment', kind, commentId);
 }

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { FlowServices } from '../agents/flow/services.js';
+import type { FactoryDeps } from '../deps.js';
+import type { JobProcessors } from '../queues/workers.js';
+import { handleComment } from './handleComment.js';
+import type { MailOptions } from './mailContext.js';
+import { PermissionCache } from './permissionCache.js';
+
+/** The mail queue's processors. Options hook mail into the parts that own the work. */
+export function mailProcessors(
+  deps: FactoryDeps,
+  overrides: Partial<MailOptions> = {},
+): Pick<JobProcessors, 'handle-comment'> {
+  const options = { ...defaultMailOptions(deps), ...overrides };
+  return {
+    'handle-comment': (payload, job) => handleComment(deps, options, payload, job.attemptsMade > 0),
+  };
+}
+
+export function defaultMailOptions(deps: FactoryDeps): MailOptions {
+  return {
+    permissions: new PermissionCache(60_000),
+    cancelAgentRun: (agentId, reason) => {
+      deps.log.warn(
+        { agent: agentId, reason },
+        'no agent cancel signal wired: the run continues until its job sees the task BLOCKED',
+      );
+      return Promise.resolve();
+    },
+    // The worker dispatcher: admission within the limits, claim, implement-task.
+    startWaitingTasks: () => new FlowServices(deps).dispatch(),
+    sessionDirOf: (agent, recipient) => {
+      // A worker's session lives in its worktree; elsewhere there is no directory to resume in.
+      const dir = recipient.kind === 'worker' ? recipient.task.worktreePath : null;
+      return Promise.resolve(agent.kind === 'worker' && dir && existsSync(dir) ? dir : undefined);
+    },
+    scratchDir: async (agent) => {
+      const dir = path.resolve(deps.env.WORKTREE_DIR, 'mail', `agent-${agent.id}`);
+      await mkdir(dir, { recursive: true });
+      return dir;
+    },
+  };
+}
