@@ -1,3 +1,4 @@
+import { startOrchestratorSchedules } from './agents/orchestrator/schedules.js';
 import type { FactoryDeps } from './deps.js';
 
 /**
@@ -7,4 +8,6 @@ import type { FactoryDeps } from './deps.js';
  * together still schedule each thing once. The orchestrator adds its
  * schedules here.
  */
-export async function registerSchedules(_deps: FactoryDeps): Promise<void> {}
+export async function registerSchedules(deps: FactoryDeps): Promise<void> {
+  await startOrchestratorSchedules(deps);
+}

@@ -1,5 +1,6 @@
 import { Probot, ProbotOctokit, Server } from 'probot';
-import { unavailableAgentRunner } from './agents/unavailable.js';
+import { createAgentRunnerFromEnv, listenForAgentCancels } from './agents/runtime/fromEnv.js';
+import type { AgentCancelListener } from './agents/runtime/cancellation.js';
 import type { AgentRunner } from './agents/runtime/types.js';
 import { createFactoryApp } from './app.js';
 import type { Env } from './config/env.js';
@@ -57,12 +58,13 @@ export async function startFactory(
     queues,
     github: createGitHubClients(new Probot(probotOptions), env),
     log,
-    agents: overrides.agents ?? unavailableAgentRunner,
+    agents: overrides.agents ?? createAgentRunnerFromEnv(env, database.db, log),
   };
 
   let server: Server | undefined;
   let routes: HttpRoutes | undefined;
   let workers: QueueWorkers | undefined;
+  let cancels: AgentCancelListener | undefined;
   try {
     if (env.FACTORY_ROLE !== 'worker') {
       server = new Server({
@@ -78,6 +80,7 @@ export async function startFactory(
       await server.start();
     }
     if (env.FACTORY_ROLE !== 'web') {
+      cancels = await listenForAgentCancels(env, log);
       workers = startQueueWorkers({
         redisUrl: env.REDIS_URL,
         prefix: env.REDIS_PREFIX,
@@ -97,6 +100,7 @@ export async function startFactory(
     routes?.close();
     await server?.stop().catch(() => undefined);
     await workers?.close().catch(() => undefined);
+    await cancels?.close().catch(() => undefined);
     await queues.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
@@ -113,6 +117,7 @@ export async function startFactory(
       routes?.close();
       await server?.stop();
       await workers?.close();
+      await cancels?.close();
       await queues.close();
       await database.close();
     },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FlowServices } from '../agents/flow/services.js';
+import { publishAgentCancel } from '../agents/runtime/cancellation.js';
 import type { FactoryDeps } from '../deps.js';
 import type { JobProcessors } from '../queues/workers.js';
 import { handleComment } from './handleComment.js';
@@ -22,13 +23,9 @@ export function mailProcessors(
 export function defaultMailOptions(deps: FactoryDeps): MailOptions {
   return {
     permissions: new PermissionCache(60_000),
-    cancelAgentRun: (agentId, reason) => {
-      deps.log.warn(
-        { agent: agentId, reason },
-        'no agent cancel signal wired: the run continues until its job sees the task BLOCKED',
-      );
-      return Promise.resolve();
-    },
+    // Reaches whichever process runs the agent, through its cancel listener.
+    cancelAgentRun: (agentId, reason) =>
+      publishAgentCancel(deps.queues, deps.env.REDIS_PREFIX, agentId, reason),
     // The worker dispatcher: admission within the limits, claim, implement-task.
     startWaitingTasks: () => new FlowServices(deps).dispatch(),
     sessionDirOf: (agent, recipient) => {

@@ -103,6 +103,12 @@ export class JobQueues {
     await this.connection.ping();
   }
 
+  /** Publishes on a Redis channel under this Factory's prefix (e.g. an agent cancel). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.reachable();
+    await this.connection.publish(channel, message);
+  }
+
   async close() {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     await this.connection.quit().catch(() => this.connection.disconnect());

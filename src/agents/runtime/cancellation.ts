@@ -48,7 +48,7 @@ export function cancelChannel(prefix: string): string {
 
 /** Says "cancel this agent" to every process (this one included, through its listener). */
 export async function publishAgentCancel(
-  redis: Redis,
+  redis: { publish(channel: string, message: string): Promise<unknown> },
   prefix: string,
   agentId: number,
   reason = 'cancelled',
