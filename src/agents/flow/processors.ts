@@ -4,9 +4,10 @@ import { createSubIssues } from '../supervisor/createSubIssues.js';
 import { planEpic } from '../supervisor/planEpic.js';
 import { updateProgress } from '../supervisor/updateProgress.js';
 import { implementTask } from '../worker/implementTask.js';
+import { reworkTask } from '../worker/reworkTask.js';
 import { FlowServices, type FlowOptions } from './services.js';
 
-/** The jobs that take an epic to pull requests: plan, sub-issues, progress, implementation. */
+/** The jobs that take an epic to pull requests: plan, sub-issues, progress, implementation, rework. */
 export function buildFlowProcessors(deps: FactoryDeps, options: FlowOptions = {}): JobProcessors {
   const flow = new FlowServices(deps, options);
   return {
@@ -14,5 +15,6 @@ export function buildFlowProcessors(deps: FactoryDeps, options: FlowOptions = {}
     'create-sub-issues': (payload) => createSubIssues(flow, payload),
     'update-progress': (payload) => updateProgress(flow, payload),
     'implement-task': (payload, job) => implementTask(flow, payload, job),
+    'rework-task': (payload) => reworkTask(flow, payload),
   };
 }

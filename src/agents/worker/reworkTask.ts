@@ -1,0 +1,267 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { recordDecision } from '../../db/decisions.js';
+import { findEpic } from '../../db/epics.js';
+import { mail, type Epic, type Task } from '../../db/schema.js';
+import { findTask, transitionTask } from '../../db/tasks.js';
+import { commitAll } from '../../git/commit.js';
+import { GitError, runGit } from '../../git/gitCommand.js';
+import { taskWorktreePath, type RepoPlace } from '../../git/layout.js';
+import { ensureMirror } from '../../git/mirror.js';
+import { pushTaskBranch } from '../../git/push.js';
+import { ensureTaskWorktree } from '../../git/worktree.js';
+import { ensureComment } from '../../github/comments.js';
+import { wakeMergeQueue } from '../../mergeQueue/enter.js';
+import type { JobPayload } from '../../queues/jobs.js';
+import type { AgentRunResult } from '../runtime/types.js';
+import type { FlowServices } from '../flow/services.js';
+import { commandEnvironment, runCommands } from './commands.js';
+import { testFeedbackPrompt, workerSystemPrompt } from './prompt.js';
+import { ensureWorkerAgent } from './workerAgent.js';
+
+/**
+ * The `rework-task` job: the merge queue gave a PR back to its worker
+ * (changes requested, failing checks, or a conflict the app could not settle
+ * with git alone). The worker addresses the round's feedback on the same
+ * branch, in the same worktree and — where the session still exists — the
+ * same agent session, runs the repository's checks, pushes, and hands the PR
+ * back to the queue (task IN_PROGRESS → REVIEW).
+ *
+ * For a conflict the base is merged into the branch (not rebased), so the push
+ * is a fast-forward and the agent only resolves the conflicted files. A job
+ * that finds the task no longer IN_PROGRESS (done, cancelled, already handed
+ * back) does nothing, so a redelivered or retried job is harmless.
+ */
+
+export type ReworkResult = 'stale' | 'review' | 'blocked';
+
+export async function reworkTask(
+  flow: FlowServices,
+  payload: JobPayload<'rework-task'>,
+): Promise<ReworkResult> {
+  const { db } = flow.deps;
+  const task = await findTask(db, payload.taskId);
+  if (!task || task.state !== 'IN_PROGRESS' || !task.branch || !task.prNumber) return 'stale';
+  const epic = await findEpic(db, task.epicId);
+  if (!epic || epic.state !== 'IN_PROGRESS') return 'stale';
+
+  const outcome = await runReworkRound(flow, epic, { ...task, branch: task.branch }, payload);
+  if (outcome.kind === 'pushed') {
+    await transitionTask(db, task.id, 'REVIEW', {
+      from: 'IN_PROGRESS',
+      patch: { headSha: outcome.headSha, failureReason: null },
+    });
+    await markRoundRead(flow, task, payload.round);
+    await recordDecision(db, {
+      decision: `rework round ${payload.round} of task #${task.issueNumber} pushed`,
+      reasoning: `Addressed ${payload.reason}; new head ${outcome.headSha.slice(0, 12)}.`,
+      context: { round: payload.round, reason: payload.reason, headSha: outcome.headSha },
+      agentId: task.assignedAgentId,
+      epicId: epic.id,
+      taskId: task.id,
+    });
+    await wakeMergeQueue(
+      flow.deps,
+      {
+        epicId: epic.id,
+        installationId: epic.installationId,
+        owner: epic.repoOwner,
+        repo: epic.repoName,
+      },
+      ['rework', task.id, payload.round, outcome.headSha.slice(0, 12)],
+    );
+    await flow.refreshProgress(epic, `task-${task.id}-rework-${payload.round}-REVIEW`);
+    return 'review';
+  }
+
+  // Visible and recoverable: BLOCKED with the reason on the task issue; `/factory retry` resumes.
+  const octokit = await flow.octokit(epic.installationId);
+  await ensureComment(octokit, {
+    owner: epic.repoOwner,
+    repo: epic.repoName,
+    issueNumber: task.issueNumber,
+    key: `task-rework-${payload.round}-blocked`,
+    body: [
+      `Factory could not finish rework round ${payload.round} (${payload.reason}) of this task: ${outcome.reason}.`,
+      outcome.output
+        ? `\n<details><summary>Last output</summary>\n\n\`\`\`\n${outcome.output.slice(-3_000)}\n\`\`\`\n</details>`
+        : '',
+      '\nThe task is blocked; comment `/factory retry` to try again.',
+    ].join('\n'),
+  });
+  await transitionTask(db, task.id, 'BLOCKED', { from: 'IN_PROGRESS', reason: outcome.reason });
+  await flow.refreshProgress(epic, `task-${task.id}-rework-${payload.round}-BLOCKED`);
+  return 'blocked';
+}
+
+type RoundOutcome =
+  { kind: 'pushed'; headSha: string } | { kind: 'stopped'; reason: string; output: string };
+
+async function runReworkRound(
+  flow: FlowServices,
+  epic: Epic,
+  task: Task & { branch: string },
+  payload: JobPayload<'rework-task'>,
+): Promise<RoundOutcome> {
+  const { db, env } = flow.deps;
+  const config = await flow.repoConfig(epic);
+  const octokit = await flow.octokit(epic.installationId);
+  const ref = { owner: epic.repoOwner, repo: epic.repoName };
+  const repository = await flow.access.repository(octokit, ref);
+  const baseBranch = epic.baseBranch ?? repository.defaultBranch;
+  const remote = await flow.access.credentials(epic.installationId, repository.cloneUrl);
+  const place: RepoPlace = { root: env.WORKTREE_DIR, ...ref };
+  const mirror = await ensureMirror(place, remote);
+  const worktree = await ensureTaskWorktree({
+    mirror,
+    path: taskWorktreePath(place, epic.issueNumber, task.issueNumber),
+    branch: task.branch,
+    baseBranch,
+  });
+  const agent = await ensureWorkerAgent(db, task, epic.installationId);
+
+  const feedback = await roundFeedback(flow, task, payload);
+  let prompt = feedback;
+  if (payload.reason === 'conflict') {
+    const conflicted = await mergeBase(worktree.path, baseBranch);
+    if (conflicted.length === 0) {
+      prompt = `${feedback}\n\nThe base branch \`${baseBranch}\` merged into your branch cleanly; check that your change still fits it.`;
+    } else {
+      prompt = [
+        feedback,
+        `\nThe base branch \`${baseBranch}\` has been merged into your branch and these files have conflicts: ${conflicted.map((f) => `\`${f}\``).join(', ')}.`,
+        "Resolve every conflict so that both the base branch's changes and your task's change are kept, and remove all conflict markers. Do not commit; Factory commits for you.",
+      ].join('\n');
+    }
+  }
+
+  const runAgent = (text: string, resumeSessionId?: string) =>
+    flow.deps.agents.run({
+      role: 'worker',
+      agentId: agent.id,
+      purpose: payload.reason === 'conflict' ? 'resolve-conflict' : 'rework',
+      cwd: worktree.path,
+      systemPrompt: workerSystemPrompt(),
+      prompt: text,
+      model: config.models.worker ?? env.MODEL_WORKER,
+      resumeSessionId,
+      maxTurns: env.AGENT_MAX_TURNS,
+      timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
+      context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
+    });
+
+  let result = await runAgent(prompt, agent.sessionId ?? undefined);
+  const commandOptions = {
+    cwd: worktree.path,
+    env: commandEnvironment(config.agentEnv),
+    timeoutMs: flow.commandTimeoutMs,
+  };
+  for (let round = 1; ; round += 1) {
+    const stopped = stoppedRun(result);
+    if (stopped) return stopped;
+    const tests = await runCommands(config.test, 'test', commandOptions);
+    const failed = tests.find((check) => !check.ok);
+    if (!failed) break;
+    if (round > config.maxTestRounds) {
+      return {
+        kind: 'stopped',
+        reason: `the test command \`${failed.command}\` still failed after the rework`,
+        output: failed.output,
+      };
+    }
+    result = await runAgent(
+      testFeedbackPrompt(failed, round, config.maxTestRounds),
+      result.sessionId,
+    );
+  }
+
+  if (await hasConflictMarkers(worktree.path)) {
+    return {
+      kind: 'stopped',
+      reason: 'conflict markers are still in the files',
+      output: result.text,
+    };
+  }
+  const identity = await flow.access.botIdentity(octokit);
+  await commitAll(
+    worktree.path,
+    identity,
+    `Address ${payload.reason.replace('-', ' ')} (round ${payload.round})\n\nPart of #${epic.issueNumber}`,
+  );
+  const headSha = await pushTaskBranch({
+    gitDir: worktree.path,
+    branch: task.branch,
+    taskBranch: task.branch,
+    prefix: config.branchPrefix,
+    remote,
+  });
+  return { kind: 'pushed', headSha };
+}
+
+/** The round's feedback, as the merge queue wrote it to the task's mailbox. */
+async function roundFeedback(
+  flow: FlowServices,
+  task: Task,
+  payload: JobPayload<'rework-task'>,
+): Promise<string> {
+  const [message] = await flow.deps.db
+    .select({ subject: mail.subject, body: mail.body })
+    .from(mail)
+    .where(eq(mail.dedupeKey, reworkMailKey(task.id, payload.round)));
+  const header = `Your pull request #${task.prNumber} for task #${task.issueNumber} came back (${payload.reason}, round ${payload.round}).`;
+  return message ? `${header}\n\n## ${message.subject}\n\n${message.body}` : header;
+}
+
+async function markRoundRead(flow: FlowServices, task: Task, round: number) {
+  await flow.deps.db
+    .update(mail)
+    .set({ readAt: new Date() })
+    .where(and(eq(mail.dedupeKey, reworkMailKey(task.id, round)), isNull(mail.readAt)));
+}
+
+function reworkMailKey(taskId: number, round: number) {
+  return `merge-queue-rework-${taskId}-${round}`;
+}
+
+/** Merges the base into the branch; returns the conflicted files (none: merged cleanly). */
+async function mergeBase(worktree: string, baseBranch: string): Promise<string[]> {
+  const inProgress = await runGit(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { cwd: worktree })
+    .then(() => true)
+    .catch(() => false);
+  if (!inProgress) {
+    try {
+      await runGit(
+        [
+          '-c',
+          'core.hooksPath=/dev/null',
+          'merge',
+          '--no-edit',
+          '--no-ff',
+          '--no-commit',
+          `refs/remotes/origin/${baseBranch}`,
+        ],
+        { cwd: worktree },
+      );
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+    }
+  }
+  const unmerged = await runGit(['diff', '--name-only', '--diff-filter=U'], { cwd: worktree });
+  return unmerged.split('\n').filter((line) => line.length > 0);
+}
+
+async function hasConflictMarkers(worktree: string): Promise<boolean> {
+  const found = await runGit(['grep', '-n', '-I', '-E', '^(<<<<<<< |>>>>>>> )'], { cwd: worktree })
+    .then((out) => out.trim().length > 0)
+    .catch(() => false); // git grep exits 1 when nothing matches
+  return found;
+}
+
+function stoppedRun(result: AgentRunResult): RoundOutcome | undefined {
+  if (result.status === 'succeeded') return undefined;
+  const what = result.error ? `${result.error.kind}: ${result.error.message}` : result.status;
+  return {
+    kind: 'stopped',
+    reason: `the agent run ${result.status} (${what})`,
+    output: result.text,
+  };
+}
