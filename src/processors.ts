@@ -1,4 +1,6 @@
 import { buildFlowProcessors } from './agents/flow/processors.js';
+import { orchestratorDeps } from './agents/orchestrator/orchestratorDeps.js';
+import { orchestratorProcessors } from './agents/orchestrator/processors.js';
 import type { FactoryDeps } from './deps.js';
 import { intakeProcessors } from './intake/processors.js';
 import { createMergeQueueGit } from './mergeQueue/gitOperations.js';
@@ -14,5 +16,6 @@ export function buildProcessors(deps: FactoryDeps): JobProcessors {
     ...intakeProcessors(deps),
     ...buildFlowProcessors(deps),
     ...buildMergeQueueProcessors(deps, createMergeQueueGit(deps)),
+    ...orchestratorProcessors(orchestratorDeps(deps)),
   };
 }

@@ -69,6 +69,11 @@ export const envSchema = z.object({
   HEALTH_INTERVAL_SECONDS: positiveInt(60),
   RECONCILE_INTERVAL_SECONDS: positiveInt(300),
   HEARTBEAT_TIMEOUT_SECONDS: positiveInt(300),
+  /** A crash loop: this many agent failures of one epic within CRASH_LOOP_WINDOW_MINUTES park it BLOCKED. */
+  CRASH_LOOP_FAILURES: positiveInt(3),
+  CRASH_LOOP_WINDOW_MINUTES: positiveInt(15),
+  /** The most GitHub API requests one reconciliation pass makes; the rest waits for the next pass. */
+  RECONCILE_MAX_API_CALLS: positiveInt(100),
 
   /** When set, the status page and its API require this token. */
   STATUS_PAGE_TOKEN: optionalText,

@@ -1,5 +1,6 @@
 import type { Context, Probot } from 'probot';
 import { findEpicByIssueId } from '../db/epics.js';
+import type { Epic } from '../db/schema.js';
 import { listTasksOfEpic, upsertTaskFromIssue } from '../db/tasks.js';
 import type { FactoryDeps } from '../deps.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
@@ -29,6 +30,19 @@ async function recordSubIssueAdded(
   if (subRepo.id !== epic.repoId) {
     return { ignored: `sub-issue #${subIssue.number} lives in another repository` };
   }
+  return addTaskForSubIssue(deps, epic, subIssue);
+}
+
+/**
+ * A sub-issue under a known epic becomes a PENDING task with its first
+ * attempt queued. Shared with reconciliation, which calls it for a sub-issue
+ * whose webhook never arrived.
+ */
+export async function addTaskForSubIssue(
+  deps: FactoryDeps,
+  epic: Epic,
+  subIssue: { id: number; number: number; title: string; body?: string | null },
+): Promise<IntakeOutcome> {
   const position = (await listTasksOfEpic(deps.db, epic.id)).length + 1;
   const { task } = await upsertTaskFromIssue(deps.db, {
     epicId: epic.id,

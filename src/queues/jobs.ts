@@ -40,7 +40,13 @@ export const jobDefinitions = {
   /** Worker: implement a task (a new attempt, or the same attempt resumed). */
   'implement-task': {
     queue: 'task',
-    payload: z.object({ taskId: id, ...githubRef, attempt: z.number().int().min(1) }),
+    payload: z.object({
+      taskId: id,
+      ...githubRef,
+      attempt: z.number().int().min(1),
+      /** Set when the orchestrator re-queues a crashed attempt: the dead agent's SDK session. */
+      resumeSessionId: z.string().min(1).optional(),
+    }),
   },
   /** Worker: address review feedback, failing checks or a conflict on the task's branch. */
   'rework-task': {

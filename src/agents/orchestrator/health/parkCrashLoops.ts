@@ -1,0 +1,60 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { epicStateMachine } from '../../../domain/epicStateMachine.js';
+import { epics } from '../../../db/schema.js';
+import { escalate } from '../escalation/escalate.js';
+import type { OrchestratorDeps } from '../orchestratorDeps.js';
+import { recordDecision } from '../orchestratorAgent.js';
+import { findCrashLoops } from './crashLoop.js';
+import { recentFailures } from './recoverDeadAgents.js';
+
+/**
+ * An epic whose agents failed CRASH_LOOP_FAILURES times within
+ * CRASH_LOOP_WINDOW_MINUTES is parked BLOCKED — nothing of it starts until a
+ * person looks — and escalated once.
+ */
+export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> {
+  const now = deps.now();
+  const rule = {
+    failures: deps.env.CRASH_LOOP_FAILURES,
+    windowMinutes: deps.env.CRASH_LOOP_WINDOW_MINUTES,
+  };
+  const since = new Date(now.getTime() - rule.windowMinutes * 60_000);
+  const looping = findCrashLoops(await recentFailures(deps, since), now, rule);
+  if (looping.length === 0) return [];
+  const parkable = await deps.db
+    .select()
+    .from(epics)
+    .where(
+      and(inArray(epics.id, looping), inArray(epics.state, ['PLANNING', 'IN_PROGRESS', 'BLOCKED'])),
+    );
+  const parked: number[] = [];
+  for (const epic of parkable) {
+    const reason = `${rule.failures} or more agent failures within ${rule.windowMinutes} minutes (a crash loop)`;
+    if (epic.state !== 'BLOCKED') {
+      const [moved] = await deps.db
+        .update(epics)
+        .set({ state: epicStateMachine.transition(epic.state, 'BLOCKED'), blockedReason: reason })
+        .where(and(eq(epics.id, epic.id), eq(epics.state, epic.state)))
+        .returning({ id: epics.id });
+      if (!moved) continue;
+      parked.push(epic.id);
+      deps.log.warn({ epic: epic.id }, 'crash loop: epic parked BLOCKED');
+      await recordDecision(deps.db, {
+        installationId: epic.installationId,
+        epicId: epic.id,
+        decision: 'park-epic',
+        reasoning: reason,
+        context: { rule },
+      });
+    }
+    // Also for an epic already BLOCKED: a crash right after parking must not leave people untold.
+    const config = await deps.repoConfigs(epic);
+    await escalate(deps, {
+      epic,
+      cause: 'crash-loop',
+      labels: config.labels,
+      message: `Its agents failed ${reason.replace(' (a crash loop)', '')}, so the epic is parked as BLOCKED instead of burning more attempts. Look at the failed tasks and the logs, fix the cause, then comment \`/factory resume\`.`,
+    });
+  }
+  return parked;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { findCrashLoops } from '../../../../../src/agents/orchestrator/health/crashLoop.js';
+
+const now = new Date('2026-01-01T12:00:00Z');
+const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+const rule = { failures: 3, windowMinutes: 10 };
+
+describe('findCrashLoops', () => {
+  it('finds an epic with N failures inside the window', () => {
+    const failures = [1, 4, 9].map((m) => ({ epicId: 7, at: minutesAgo(m) }));
+    expect(findCrashLoops(failures, now, rule)).toEqual([7]);
+  });
+
+  it('ignores failures older than the window and epics with fewer failures', () => {
+    const failures = [
+      { epicId: 7, at: minutesAgo(1) },
+      { epicId: 7, at: minutesAgo(2) },
+      { epicId: 7, at: minutesAgo(11) },
+      { epicId: 8, at: minutesAgo(1) },
+    ];
+    expect(findCrashLoops(failures, now, rule)).toEqual([]);
+  });
+
+  it('counts each epic separately and returns them in order', () => {
+    const failures = [9, 3].flatMap((epicId) =>
+      [1, 2, 3].map((m) => ({ epicId, at: minutesAgo(m) })),
+    );
+    expect(findCrashLoops(failures, now, rule)).toEqual([3, 9]);
+    expect(findCrashLoops(failures, now, { failures: 4, windowMinutes: 10 })).toEqual([]);
+  });
+});
