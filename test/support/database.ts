@@ -12,7 +12,9 @@ export const databaseKinds: TestDatabaseKind[] = ['postgres', 'pglite'];
  * A database of its own for one test file: a fresh PostgreSQL database on the
  * local server (dropped on close) or an in-memory PGlite. Migrations applied.
  */
-export async function createTestDatabase(kind: TestDatabaseKind): Promise<DatabaseHandle> {
+export async function createTestDatabase(
+  kind: TestDatabaseKind,
+): Promise<DatabaseHandle & { url?: string }> {
   if (kind === 'pglite') return openDatabase({ dataDir: 'memory://' });
   const name = `factory_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
@@ -21,6 +23,8 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<Databa
   const handle = await openDatabase({ databaseUrl: url.toString() });
   return {
     ...handle,
+    /** For a child process that opens the same database. */
+    url: url.toString(),
     async close() {
       await handle.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

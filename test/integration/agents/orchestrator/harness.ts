@@ -27,7 +27,7 @@ import { testBotLogin } from '../../../support/webhooks.js';
 
 export interface OrchestratorHarness {
   deps: OrchestratorDeps;
-  database: DatabaseHandle;
+  database: DatabaseHandle & { url?: string };
   prefix: string;
   /** The `.github/factory.yml` every repository has in this test; change it freely. */
   config: RepoConfig;

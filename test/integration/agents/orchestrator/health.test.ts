@@ -1,0 +1,113 @@
+import { eq } from 'drizzle-orm';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runHealthCheck } from '../../../../src/agents/orchestrator/health/healthCheck.js';
+import { agents, escalations, type Epic, type Task } from '../../../../src/db/schema.js';
+import { assertNockDone, githubApi, useNock } from '../../../support/github.js';
+import { createOrchestratorHarness, type OrchestratorHarness } from './harness.js';
+
+let h: OrchestratorHarness;
+beforeAll(async () => {
+  useNock();
+  h = await createOrchestratorHarness({
+    CRASH_LOOP_FAILURES: '3',
+    CRASH_LOOP_WINDOW_MINUTES: '10',
+  });
+});
+afterEach(() => assertNockDone());
+afterAll(async () => {
+  nock.enableNetConnect();
+  await h.close();
+});
+
+const anHourAgo = () => new Date(Date.now() - 3_600_000);
+
+/** A BUSY worker on the task whose last heartbeat was `at`. */
+async function busyAgent(epic: Epic, task: Task, at: Date, sessionId = 'sess') {
+  const [row] = await h.database.db
+    .insert(agents)
+    .values({
+      kind: 'worker',
+      state: 'BUSY',
+      installationId: 1,
+      epicId: epic.id,
+      taskId: task.id,
+      sessionId,
+      lastHeartbeatAt: at,
+    })
+    .returning();
+  if (!row) throw new Error('no agent');
+  return row;
+}
+
+describe('health check', () => {
+  it('leaves agents with a fresh heartbeat alone', async () => {
+    const epic = await h.seedEpic();
+    const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1 });
+    const agent = await busyAgent(epic, task, new Date());
+    const report = await runHealthCheck(h.deps);
+    expect(report.deadAgents).toEqual([]);
+    const [row] = await h.database.db.select().from(agents).where(eq(agents.id, agent.id));
+    expect(row?.state).toBe('BUSY');
+  });
+
+  it('fails a task whose last attempt died, with its reason on the task', async () => {
+    const epic = await h.seedEpic();
+    const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 3 });
+    await busyAgent(epic, task, anHourAgo());
+    nock(githubApi)
+      .post(`/repos/octo/lib/issues/${task.issueNumber}/comments`, (body: { body: string }) =>
+        /attempt 3 of 3 .*no heartbeat for \d+ s.*no attempts left/.test(body.body),
+      )
+      .reply(201, { id: 77, html_url: 'https://github.com/c/77' });
+    const report = await runHealthCheck(h.deps);
+    expect(report.deadAgents).toMatchObject([{ taskId: task.id, recovery: 'fail' }]);
+    const failed = await h.task(task.id);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.failureReason).toMatch(/no attempts left/);
+    expect((await h.jobs('update-progress')).map((j) => j.id)).toContain(
+      `update-progress-${epic.id}-task-${task.id}-failed`,
+    );
+    expect(await h.decisions(epic.id)).toEqual(['agent-dead:fail']);
+  });
+
+  it('parks a crash-looping epic BLOCKED and escalates once, not every pass', async () => {
+    const epic = await h.seedEpic();
+    const looping: Task[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1, position: i });
+      await busyAgent(epic, task, anHourAgo(), `sess-${i}`);
+      looping.push(task);
+    }
+    nock(githubApi)
+      .post(`/repos/octo/lib/issues/${epic.issueNumber}/comments`, (body: { body: string }) =>
+        body.body.includes('parked as BLOCKED'),
+      )
+      .reply(201, { id: 88, html_url: 'https://github.com/c/88' })
+      .get(`/repos/octo/lib/issues/${epic.issueNumber}/labels`)
+      .query(true)
+      .reply(200, [{ name: 'factory:epic' }, { name: 'factory:in-progress' }])
+      .delete(`/repos/octo/lib/issues/${epic.issueNumber}/labels/factory%3Ain-progress`)
+      .reply(200, [])
+      .post(`/repos/octo/lib/issues/${epic.issueNumber}/labels`, { labels: ['factory:blocked'] })
+      .reply(200, []);
+    const first = await runHealthCheck(h.deps);
+    expect(first.deadAgents.map((d) => d.recovery)).toEqual(['requeue', 'requeue', 'requeue']);
+    expect(first.parkedEpics).toEqual([epic.id]);
+    // Re-queued, but nothing of a BLOCKED epic starts.
+    expect(first.allocation.dispatched).toEqual([]);
+    const parked = await h.epic(epic.id);
+    expect(parked.state).toBe('BLOCKED');
+    expect(parked.blockedReason).toMatch(/crash loop/);
+    for (const task of looping) expect((await h.task(task.id)).state).toBe('PENDING');
+
+    const second = await runHealthCheck(h.deps); // no GitHub call expected
+    expect(second.parkedEpics).toEqual([]);
+    const rows = await h.database.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.epicId, epic.id));
+    expect(rows).toMatchObject([{ cause: 'crash-loop', githubCommentId: 88, resolvedAt: null }]);
+    expect(await h.decisions(epic.id)).toContain('park-epic');
+  });
+});
