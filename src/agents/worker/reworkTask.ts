@@ -22,8 +22,8 @@ import { ensureWorkerAgent } from './workerAgent.js';
  * The `rework-task` job: the merge queue gave a PR back to its worker
  * (changes requested, failing checks, or a conflict the app could not settle
  * with git alone). The worker addresses the round's feedback on the same
- * branch, in the same worktree and — where the session still exists — the
- * same agent session, runs the repository's checks, pushes, and hands the PR
+ * branch, in the same worktree and (for feedback on the change) the same
+ * agent session, runs the repository's checks, pushes, and hands the PR
  * back to the queue (task IN_PROGRESS → REVIEW).
  *
  * For a conflict the base is merged into the branch (not rebased), so the push
@@ -128,6 +128,7 @@ async function runReworkRound(
     } else {
       prompt = [
         feedback,
+        `\nYour task: ${task.title}\n\n${task.description}`,
         `\nThe base branch \`${baseBranch}\` has been merged into your branch and these files have conflicts: ${conflicted.map((f) => `\`${f}\``).join(', ')}.`,
         "Resolve every conflict so that both the base branch's changes and your task's change are kept, and remove all conflict markers. Do not commit; Factory commits for you.",
       ].join('\n');
@@ -149,7 +150,10 @@ async function runReworkRound(
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
     });
 
-  let result = await runAgent(prompt, agent.sessionId ?? undefined);
+  // Feedback on the change continues the worker's own session, where its reasoning
+  // is; a conflict is a fresh, focused job: the task's intent plus the conflicted files.
+  const resume = payload.reason === 'conflict' ? undefined : (agent.sessionId ?? undefined);
+  let result = await runAgent(prompt, resume);
   const commandOptions = {
     cwd: worktree.path,
     env: commandEnvironment(config.agentEnv),

@@ -142,6 +142,8 @@ describe('rework-task: a PR given back to its worker', () => {
 
     const run = agents.workerRuns(task.id).at(-1);
     expect(run?.purpose).toBe('resolve-conflict');
+    expect(run?.resumeSessionId).toBeUndefined();
+    expect(run?.prompt).toContain('Write the note');
     expect(run?.prompt).toContain(`task-${task.id}.txt`);
     const head = git(harness.bare, 'rev-parse', task.branch!);
     expect(git(harness.bare, 'rev-list', '--parents', '-n', '1', head).split(' ')).toHaveLength(3);
