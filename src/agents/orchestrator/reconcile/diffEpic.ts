@@ -99,15 +99,14 @@ function diffSubIssues(
   tasks: readonly TaskRecord[],
   subIssues: readonly SubIssueView[] | undefined,
 ): Repair[] {
-  if (!subIssues) return [];
+  // While planning, the supervisor itself is creating sub-issues and their tasks:
+  // a task whose issue exists but is not linked yet is work in progress, not a loss.
+  if (!subIssues || epic.state === 'PLANNING') return [];
   const repairs: Repair[] = [];
   const recorded = new Set(tasks.map((task) => task.issueNumber));
   const onGitHub = new Set(subIssues.map((subIssue) => subIssue.number));
-  // While planning, the supervisor itself is creating sub-issues and their tasks.
-  if (epic.state !== 'PLANNING') {
-    for (const subIssue of subIssues) {
-      if (!recorded.has(subIssue.number)) repairs.push({ kind: 'add-task', subIssue });
-    }
+  for (const subIssue of subIssues) {
+    if (!recorded.has(subIssue.number)) repairs.push({ kind: 'add-task', subIssue });
   }
   for (const task of tasks) {
     if (!onGitHub.has(task.issueNumber) && !finishedTask.includes(task.state)) {

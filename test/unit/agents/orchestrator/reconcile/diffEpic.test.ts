@@ -54,6 +54,21 @@ describe('diffEpic', () => {
     expect(repairs).toEqual([]);
   });
 
+  it('does not detach a task the planning supervisor has created but not linked yet', () => {
+    const planning = { ...epic, state: 'PLANNING' as const };
+    const created = task({ state: 'PENDING', issueNumber: 12, prNumber: null, headSha: null });
+    const repairs = diffEpic(
+      planning,
+      [created],
+      view({
+        issue: { state: 'open', labels: ['factory:epic', 'factory:planning'] },
+        subIssues: [],
+      }),
+      labels,
+    );
+    expect(repairs).toEqual([]);
+  });
+
   it('detaches an unfinished task whose sub-issue is gone (deleted or removed)', () => {
     const repairs = diffEpic(
       epic,
