@@ -15,6 +15,6 @@ export function buildFlowProcessors(deps: FactoryDeps, options: FlowOptions = {}
     'create-sub-issues': (payload) => createSubIssues(flow, payload),
     'update-progress': (payload) => updateProgress(flow, payload),
     'implement-task': (payload, job) => implementTask(flow, payload, job),
-    'rework-task': (payload) => reworkTask(flow, payload),
+    'rework-task': (payload, job) => reworkTask(flow, payload, job),
   };
 }

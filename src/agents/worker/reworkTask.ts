@@ -1,4 +1,6 @@
+import type { Job } from 'bullmq';
 import { and, eq, isNull } from 'drizzle-orm';
+import { updateAgent } from '../../db/agents.js';
 import { recordDecision } from '../../db/decisions.js';
 import { findEpic } from '../../db/epics.js';
 import { mail, type Epic, type Task } from '../../db/schema.js';
@@ -37,6 +39,7 @@ export type ReworkResult = 'stale' | 'review' | 'blocked';
 export async function reworkTask(
   flow: FlowServices,
   payload: JobPayload<'rework-task'>,
+  job: Pick<Job, 'id'> = {},
 ): Promise<ReworkResult> {
   const { db } = flow.deps;
   const task = await findTask(db, payload.taskId);
@@ -44,7 +47,14 @@ export async function reworkTask(
   const epic = await findEpic(db, task.epicId);
   if (!epic || epic.state !== 'IN_PROGRESS') return 'stale';
 
-  const outcome = await runReworkRound(flow, epic, { ...task, branch: task.branch }, payload);
+  const jobId = job.id ?? `rework-task-${task.id}-${payload.round}`;
+  const outcome = await runReworkRound(
+    flow,
+    epic,
+    { ...task, branch: task.branch },
+    payload,
+    jobId,
+  );
   if (outcome.kind === 'pushed') {
     await transitionTask(db, task.id, 'REVIEW', {
       from: 'IN_PROGRESS',
@@ -101,6 +111,7 @@ async function runReworkRound(
   epic: Epic,
   task: Task & { branch: string },
   payload: JobPayload<'rework-task'>,
+  jobId: string,
 ): Promise<RoundOutcome> {
   const { db, env } = flow.deps;
   const config = await flow.repoConfig(epic);
@@ -118,6 +129,8 @@ async function runReworkRound(
     baseBranch,
   });
   const agent = await ensureWorkerAgent(db, task, epic.installationId);
+  // The orchestrator judges a BUSY agent by the job it names: this one, not the finished attempt.
+  await updateAgent(db, agent.id, { currentJobId: jobId });
 
   const feedback = await roundFeedback(flow, task, payload);
   let prompt = feedback;

@@ -9,7 +9,12 @@ import { createSubIssues } from '../../../src/agents/supervisor/createSubIssues.
 import { planEpic } from '../../../src/agents/supervisor/planEpic.js';
 import { implementTask } from '../../../src/agents/worker/implementTask.js';
 import { reworkTask } from '../../../src/agents/worker/reworkTask.js';
-import { mail, tasks as taskTable, type Task } from '../../../src/db/schema.js';
+import {
+  agents as agentTable,
+  mail,
+  tasks as taskTable,
+  type Task,
+} from '../../../src/db/schema.js';
 import { getTask, listTasksOfEpic } from '../../../src/db/tasks.js';
 import { FakeAgentRunner } from '../../support/flow/fakeAgentRunner.js';
 import { createFlowHarness, type FlowHarness } from '../../support/flow/flowHarness.js';
@@ -93,7 +98,7 @@ describe('rework-task: a PR given back to its worker', () => {
     await sendBack(1, 'Please say which round this is.');
 
     const payload = { taskId: task.id, ...ref, reason: 'changes-requested' as const, round: 1 };
-    expect(await reworkTask(harness.flow, payload)).toBe('review');
+    expect(await reworkTask(harness.flow, payload, { id: 'rework-job-1' })).toBe('review');
 
     const run = agents.workerRuns(task.id).at(-1);
     expect(run?.prompt).toContain('Please say which round this is.');
@@ -103,6 +108,11 @@ describe('rework-task: a PR given back to its worker', () => {
     expect(git(harness.bare, 'rev-parse', `${after}^`)).toBe(before);
     expect(git(harness.bare, 'show', `${after}:task-${task.id}.txt`)).toBe('work of round 2');
 
+    const [worker] = await harness.deps.db
+      .select()
+      .from(agentTable)
+      .where(eq(agentTable.id, task.assignedAgentId!));
+    expect(worker?.currentJobId).toBe('rework-job-1');
     const reviewed = await getTask(harness.deps.db, task.id);
     expect(reviewed.state).toBe('REVIEW');
     expect(reviewed.headSha).toBe(after);
