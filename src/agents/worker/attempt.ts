@@ -8,6 +8,7 @@ import { taskWorktreePath, type RepoPlace } from '../../git/layout.js';
 import { ensureMirror } from '../../git/mirror.js';
 import { pushTaskBranch } from '../../git/push.js';
 import { ensureTaskWorktree } from '../../git/worktree.js';
+import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
@@ -89,7 +90,7 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       resumeSessionId,
       maxTurns: env.AGENT_MAX_TURNS,
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
-      allowedEnv: pickEnv(config.agentEnv),
+      allowedEnv: repoAgentEnv(config.agentEnv, process.env).env,
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
     });
 
@@ -170,13 +171,4 @@ function agentStop(result: AgentRunResult): AttemptOutcome | undefined {
 
 function commitMessage(task: Task, epic: Epic): string {
   return `${task.title}\n\nCloses #${task.issueNumber}\nPart of #${epic.issueNumber}`;
-}
-
-function pickEnv(names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of names) {
-    const value = process.env[name];
-    if (value !== undefined) picked[name] = value;
-  }
-  return picked;
 }

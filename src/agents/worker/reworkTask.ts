@@ -14,6 +14,7 @@ import { ensureTaskWorktree } from '../../git/worktree.js';
 import { ensureComment } from '../../github/comments.js';
 import { wakeMergeQueue } from '../../mergeQueue/enter.js';
 import type { JobPayload } from '../../queues/jobs.js';
+import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands } from './commands.js';
@@ -160,6 +161,7 @@ async function runReworkRound(
       resumeSessionId,
       maxTurns: env.AGENT_MAX_TURNS,
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
+      allowedEnv: repoAgentEnv(config.agentEnv, process.env).env,
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
     });
 
