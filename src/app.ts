@@ -8,7 +8,8 @@ import { registerMergeQueueIntake } from './mergeQueue/intake.js';
 
 /**
  * A part of the product that listens to webhooks. Each registers handlers that
- * guard, record and enqueue — nothing else (see intake/intake.ts).
+ * guard, record and enqueue — nothing else (see intake/intake.ts). They run in
+ * a worker, on deliveries the web process queued (see intake/webhookQueue.ts).
  */
 export type IntakeRegistration = (app: Probot, deps: FactoryDeps) => void;
 

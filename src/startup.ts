@@ -8,6 +8,7 @@ import { githubApiUrl, readPrivateKey } from './config/privateKey.js';
 import { openDatabase } from './db/connection.js';
 import type { FactoryDeps } from './deps.js';
 import { createGitHubClients } from './github/clients.js';
+import { createWebhookQueueApp, receiveWebhookProcessors } from './intake/webhookQueue.js';
 import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
 import { buildProcessors } from './processors.js';
@@ -30,8 +31,9 @@ export interface StartOverrides {
 }
 
 /**
- * Everything `npm start` runs, by role: `web` takes webhooks and serves
- * pages, `worker` runs queue jobs and schedules, `all` does both. Processes
+ * Everything `npm start` runs, by role: `web` verifies and queues webhooks
+ * and serves pages, `worker` takes the queued webhooks in and runs every
+ * other job and the schedules, `all` does both. Processes
  * of any role share only Redis and the database.
  */
 export async function startFactory(
@@ -52,11 +54,13 @@ export async function startFactory(
     dataDir: env.FACTORY_DATA_DIR,
   });
   const queues = JobQueues.connect(env.REDIS_URL, env.REDIS_PREFIX);
+  // Authenticates queue jobs and, in a worker, runs the intake handlers on queued deliveries.
+  const probot = new Probot(probotOptions);
   const deps: FactoryDeps = {
     env,
     db: database.db,
     queues,
-    github: createGitHubClients(new Probot(probotOptions), env),
+    github: createGitHubClients(probot, env),
     log,
     agents: overrides.agents ?? createAgentRunnerFromEnv(env, database.db, log),
   };
@@ -74,19 +78,21 @@ export async function startFactory(
         log: log.child({ name: 'server' }),
         enableStaticFiles: false,
       });
-      await server.load(createFactoryApp(deps));
+      await server.load(createWebhookQueueApp(queues));
       routes = buildHttpRoutes(deps);
       for (const handler of routes.handlers) server.addHandler(handler);
       await server.start();
     }
     if (env.FACTORY_ROLE !== 'web') {
       cancels = await listenForAgentCancels(env, log);
+      await probot.load(createFactoryApp(deps));
       workers = startQueueWorkers({
         redisUrl: env.REDIS_URL,
         prefix: env.REDIS_PREFIX,
-        processors: buildProcessors(deps),
+        processors: { ...buildProcessors(deps), ...receiveWebhookProcessors(probot) },
         log,
         concurrency: {
+          webhook: 8,
           task: env.MAX_CONCURRENT_AGENTS,
           epic: 2,
           'merge-queue': 2,

@@ -33,8 +33,8 @@ export function deliveryFacts(context: AnyContext): DeliveryFacts {
 /**
  * What every webhook handler is: admit (de-duplicate, ignore our own events),
  * then run `record` — which writes rows and enqueues jobs, nothing else — and
- * note the outcome. A failure propagates so Probot answers 500 and the
- * delivery can be redelivered; the half-done intake is then accepted again.
+ * note the outcome. A failure propagates and fails the take-in job, which the
+ * queue retries; the half-done intake is then accepted again.
  */
 export async function intake(
   deps: FactoryDeps,

@@ -2,8 +2,10 @@ import { z } from 'zod';
 
 /**
  * Every kind of asynchronous work, the queue it runs on and the shape of its
- * payload. Payloads carry ids only — never secrets, never whole webhook bodies
- * that the database already holds — so a job is cheap to retry and safe to log.
+ * payload. Payloads carry ids only — never secrets, never bodies the database
+ * already holds — so a job is cheap to retry and safe to log. The one
+ * exception is `receive-webhook`: until a delivery is taken in, its body is
+ * held nowhere else.
  */
 
 const id = z.number().int().positive();
@@ -13,10 +15,31 @@ const githubRef = {
   repo: z.string().min(1),
 };
 
-export const queueNames = ['epic', 'task', 'merge-queue', 'mail', 'orchestrator'] as const;
+export const queueNames = [
+  'webhook',
+  'epic',
+  'task',
+  'merge-queue',
+  'mail',
+  'orchestrator',
+] as const;
 export type QueueName = (typeof queueNames)[number];
 
 export const jobDefinitions = {
+  /**
+   * A webhook delivery whose signature the web process verified: taken in
+   * (recorded, and turned into the jobs below) by a worker, so GitHub gets its
+   * answer without waiting for the database (see intake/webhookQueue.ts).
+   */
+  'receive-webhook': {
+    queue: 'webhook',
+    payload: z.object({
+      deliveryId: z.string().min(1),
+      /** The X-GitHub-Event header: `issues`, `pull_request`, … */
+      event: z.string().min(1),
+      body: z.record(z.string(), z.unknown()),
+    }),
+  },
   /**
    * Intake's follow-up to the epic label: labels ensured, a reaction and the
    * planning label as a visible acknowledgement, and the repository config

@@ -17,6 +17,13 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** Lower runs first (BullMQ priority); used for fairness across epics. */
   priority?: number;
+  /** Tries before the job is failed (default 3, see `defaultJobOptions`). */
+  attempts?: number;
+  /**
+   * Forget a job that failed for good instead of keeping it for a week, so a
+   * later add with the same id (a redelivery) runs it again.
+   */
+  forgetWhenFailed?: boolean;
 }
 
 /** Retention keeps recent ids around so a duplicate add is recognised, without growing forever. */
@@ -64,6 +71,8 @@ export class JobQueues {
         jobId: options.jobId,
         delay: options.delayMs,
         priority: options.priority,
+        ...(options.attempts ? { attempts: options.attempts } : {}),
+        ...(options.forgetWhenFailed ? { removeOnFail: true } : {}),
       });
     } catch (error) {
       throw new QueueUnavailableError(

@@ -82,26 +82,19 @@ describe('the web role', () => {
     await response.arrayBuffer();
   });
 
-  it('takes a signed webhook, authenticates as the installation and enqueues', async () => {
-    nock(githubApi)
-      .post('/app/installations/5151/access_tokens')
-      .reply(201, { token: 'ghs_test', expires_at: new Date(Date.now() + 3_600_000).toISOString() })
-      .get('/repos/acme/shop/contents/.github%2Ffactory.yml')
-      .reply(404)
-      .get('/repos/acme/.github/contents/.github%2Ffactory.yml')
-      .reply(404);
+  it('answers a signed webhook by queueing the delivery, touching neither GitHub nor the records', async () => {
     const url = `http://127.0.0.1:${factory.port}/api/github/webhooks`;
-    const { status, id } = await postWebhook(
-      url,
-      secret,
-      'issues',
-      labelEvent('labeled', 90, 'factory:epic'),
-    );
+    const payload = labelEvent('labeled', 90, 'factory:epic');
+    const { status, id } = await postWebhook(url, secret, 'issues', payload);
     expect(status).toBe(200);
-    const epic = await findEpicByIssue(factory.deps.db, testRepo.id, 90);
-    expect(epic?.state).toBe('PLANNING');
-    const job = await factory.deps.queues.queue(queueOf('plan-epic')).getJob(`plan-epic-d${id}`);
-    expect(job?.data).toMatchObject({ epicId: epic?.id });
+    const queue = factory.deps.queues.queue(queueOf('receive-webhook'));
+    const job = await queue.getJob(`receive-webhook-d${id}`);
+    expect(job?.data).toEqual({ deliveryId: id, event: 'issues', body: payload });
+    expect(await findEpicByIssue(factory.deps.db, testRepo.id, 90)).toBeUndefined();
+
+    const again = await postWebhook(url, secret, 'issues', payload, id);
+    expect(again.status).toBe(200);
+    expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
   });
 
   it('refuses a delivery with a wrong signature', async () => {
@@ -114,6 +107,43 @@ describe('the web role', () => {
     );
     expect(status).toBeGreaterThanOrEqual(400);
     expect(await findEpicByIssue(factory.deps.db, testRepo.id, 91)).toBeUndefined();
+  });
+});
+
+describe('the all role', () => {
+  it('takes a queued webhook in: authenticates as the installation, records and enqueues', async () => {
+    const factory = await start('all');
+    try {
+      nock(githubApi)
+        .post('/app/installations/5151/access_tokens')
+        .reply(201, {
+          token: 'ghs_test',
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        })
+        .get('/repos/acme/shop/contents/.github%2Ffactory.yml')
+        .reply(404)
+        .get('/repos/acme/.github/contents/.github%2Ffactory.yml')
+        .reply(404);
+      const url = `http://127.0.0.1:${factory.port}/api/github/webhooks`;
+      const { status, id } = await postWebhook(
+        url,
+        secret,
+        'issues',
+        labelEvent('labeled', 92, 'factory:epic'),
+      );
+      expect(status).toBe(200);
+      const epic = await eventually(
+        () => findEpicByIssue(factory.deps.db, testRepo.id, 92),
+        'the epic recorded from the queued delivery',
+      );
+      expect(epic.state).toBe('PLANNING');
+      const planJob = await factory.deps.queues
+        .queue(queueOf('plan-epic'))
+        .getJob(`plan-epic-d${id}`);
+      expect(planJob?.data).toMatchObject({ epicId: epic.id });
+    } finally {
+      await factory.stop();
+    }
   });
 });
 
