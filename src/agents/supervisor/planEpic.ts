@@ -10,9 +10,8 @@ import { ensureMirror } from '../../git/mirror.js';
 import { addReadOnlyCheckout, removeWorktree } from '../../git/worktree.js';
 import { jobIds, type JobPayload } from '../../queues/jobs.js';
 import type { FlowServices } from '../flow/services.js';
-import { repositoryInstructions } from '../worker/prompt.js';
 import { planSchema, type Plan } from './plan.js';
-import { planPrompt, plannerSystemPrompt, submitPlanTool } from './prompt.js';
+import { planPrompts, submitPlanTool } from './prompt.js';
 import { renderPlanComment } from './render.js';
 import { ensureSupervisorAgent } from './supervisorAgent.js';
 
@@ -93,14 +92,15 @@ async function makePlan(flow: FlowServices, epic: Epic): Promise<MadePlan> {
   const agent = await ensureSupervisorAgent(db, epic);
   const config = await flow.repoConfig(epic);
   try {
+    const prompts = await planPrompts({ epic, baseBranch, checkout });
     const result = await flow.deps.agents.runStructured(
       {
         role: 'supervisor',
         agentId: agent.id,
         purpose: 'plan',
         cwd: checkout,
-        systemPrompt: plannerSystemPrompt(),
-        prompt: planPrompt(epic, repositoryInstructions(checkout)),
+        systemPrompt: prompts.systemPrompt,
+        prompt: prompts.prompt,
         model: config.models.supervisor ?? env.MODEL_SUPERVISOR,
         maxTurns: env.AGENT_MAX_TURNS,
         timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,

@@ -12,12 +12,7 @@ import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
-import {
-  repositoryInstructions,
-  taskPrompt,
-  testFeedbackPrompt,
-  workerSystemPrompt,
-} from './prompt.js';
+import { taskPrompts, testFeedbackPrompt } from './prompt.js';
 import { ensurePullRequest, type EnsuredPullRequest } from './pullRequest.js';
 import { pullRequestTitle, renderPullRequestBody } from './render.js';
 
@@ -78,13 +73,22 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     };
   }
 
+  const first = await taskPrompts({
+    epic,
+    baseBranch: input.baseBranch,
+    worktree: worktree.path,
+    task,
+    branch: input.branch,
+    testCommands: config.test,
+    attempt: task.attempts,
+  });
   const runAgent = (prompt: string, resumeSessionId?: string) =>
     flow.deps.agents.run({
       role: 'worker',
       agentId: input.agent.id,
       purpose: 'implement',
       cwd: worktree.path,
-      systemPrompt: workerSystemPrompt(),
+      systemPrompt: first.systemPrompt,
       prompt,
       model: config.models.worker ?? env.MODEL_WORKER,
       resumeSessionId,
@@ -94,15 +98,7 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
     });
 
-  let result = await runAgent(
-    taskPrompt({
-      epic,
-      task,
-      instructions: repositoryInstructions(worktree.path),
-      testCommands: config.test,
-      attempt: task.attempts,
-    }),
-  );
+  let result = await runAgent(first.prompt);
   let testRuns: CommandResult[] = [];
   for (let round = 1; ; round += 1) {
     const stopped = agentStop(result);

@@ -1,87 +1,120 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Epic, Task } from '../../db/schema.js';
+import { assemblePrompts, type AssembledPrompts, type PromptContext } from '../prompts/assemble.js';
+import { loadRepoInstructions, loadRolePrompt } from '../prompts/loadPrompts.js';
 import type { CommandResult } from './commands.js';
-import { fence, tail } from './render.js';
+import { tail } from './render.js';
 
 /**
- * What the worker agent is told. The system prompt states the rules of the
- * role; the user turn carries the task, its epic and the repository's own
- * instructions. Issue text is written by people and marked as such.
+ * What the worker agent is told, assembled by the runtime's prompt modules:
+ * the system prompt is prompts/worker.md plus the repository's instructions
+ * (CLAUDE.md / AGENTS.md of the worktree); the user turn is the job with the
+ * task and its epic, fenced as text written by people. Later turns of the
+ * same session (failing checks, review feedback) carry only the job and its
+ * material: the session already holds the task.
  */
 
-export function workerSystemPrompt(): string {
-  return [
-    'You are a Factory worker: a software engineer implementing one task in a git worktree of the repository.',
-    'Work only inside the current directory. Make the change the task asks for, keep it focused, and follow the conventions you find in the repository.',
-    'Do not commit, push, create branches or open pull requests: Factory commits your changes, pushes them and opens the pull request.',
-    'When you are done, answer with a short summary of what you changed and why; it becomes the pull request description.',
-  ].join('\n');
+/** Longest epic body a worker is given; the end is kept. */
+const maxEpicChars = 8_000;
+/** Longest command output given back to the agent; the end is kept. */
+const maxOutputChars = 12_000;
+
+type PromptEpic = Pick<Epic, 'issueNumber' | 'title' | 'body' | 'repoOwner' | 'repoName'>;
+type PromptTask = Pick<Task, 'issueNumber' | 'title' | 'description' | 'acceptanceCriteria'>;
+
+export interface WorkerPromptBase {
+  epic: PromptEpic;
+  baseBranch: string;
+  /** The task's worktree: the repository's instructions are read from it. */
+  worktree: string;
 }
 
-const instructionFiles = ['AGENTS.md', 'CLAUDE.md', '.github/copilot-instructions.md'];
-
-/** The repository's instructions for agents, if it has any (bounded). */
-export function repositoryInstructions(worktree: string, maxChars = 20_000): string {
-  const parts: string[] = [];
-  for (const file of instructionFiles) {
-    const full = path.join(worktree, file);
-    if (existsSync(full))
-      parts.push(`From ${file}:\n${readFileSync(full, 'utf8').slice(0, maxChars)}`);
-  }
-  return parts.join('\n\n').slice(0, maxChars);
+/** The first turn of an attempt: implement the task. */
+export async function taskPrompts(
+  base: WorkerPromptBase & {
+    task: PromptTask;
+    branch: string;
+    testCommands: readonly string[];
+    attempt: number;
+  },
+): Promise<AssembledPrompts> {
+  return workerPrompts(base, {
+    epic: epicContext(base.epic),
+    task: taskContext(base.task, base.branch),
+    job: implementJob(base),
+  });
 }
 
-export function taskPrompt(input: {
-  epic: Pick<Epic, 'issueNumber' | 'title' | 'body'>;
-  task: Pick<Task, 'issueNumber' | 'title' | 'description' | 'acceptanceCriteria'>;
-  instructions: string;
+export function implementJob(input: {
+  task: Pick<Task, 'issueNumber'>;
+  epic: Pick<Epic, 'issueNumber'>;
   testCommands: readonly string[];
   attempt: number;
 }): string {
-  const { epic, task } = input;
   const lines = [
-    `Implement task #${task.issueNumber}: ${task.title}`,
-    '',
-    '<task description (written by people)>',
-    task.description.trim() || '(no description)',
-    '</task description>',
+    `Implement task #${input.task.issueNumber} (below), part of epic #${input.epic.issueNumber}, in your worktree.`,
+    'Factory commits, pushes and opens the pull request when you finish; end with the summary that becomes its description.',
   ];
-  if (task.acceptanceCriteria.length > 0) {
-    lines.push('', 'Acceptance criteria:', ...task.acceptanceCriteria.map((c) => `- ${c}`));
-  }
-  lines.push(
-    '',
-    `This task is part of epic #${epic.issueNumber}: ${epic.title}`,
-    '<epic description (written by people)>',
-    tail(epic.body.trim() || '(no description)', 8_000),
-    '</epic description>',
-  );
-  if (input.instructions)
-    lines.push('', "The repository's instructions for agents:", input.instructions);
-  if (input.testCommands.length > 0) {
+  if (input.testCommands.length > 0)
     lines.push(
-      '',
-      `After you finish, Factory runs: ${input.testCommands.join(' && ')}. Make them pass.`,
+      `When you finish, Factory runs \`${input.testCommands.join(' && ')}\` in the worktree; make it pass.`,
     );
-  }
-  if (input.attempt > 1) {
+  if (input.attempt > 1)
     lines.push(
-      '',
       `This is attempt ${input.attempt}: the worktree holds the work of the earlier attempt. Continue from it.`,
     );
-  }
-  return lines.join('\n');
+  return lines.join('\n\n');
 }
 
+/** A later turn of the same session: a check failed; its output is the material. */
 export function testFeedbackPrompt(
   failed: CommandResult,
   round: number,
   maxRounds: number,
 ): string {
-  return [
-    `The check \`${failed.command}\` failed (${failed.timedOut ? 'timed out' : `exit ${failed.exitCode ?? 'signal'}`}). Its output:`,
-    fence(tail(failed.output, 12_000)),
-    `Fix the cause and finish with a short summary of the change. (Round ${round} of ${maxRounds}.)`,
-  ].join('\n\n');
+  const how = failed.timedOut ? 'timed out' : `exited ${failed.exitCode ?? 'on a signal'}`;
+  return assemblePrompts({
+    role: 'worker',
+    rolePrompt: '',
+    job: `The check \`${failed.command}\` ${how}. Fix the cause and finish with a short summary of the change. (Round ${round} of ${maxRounds}.)`,
+    material: [{ label: `Output of ${failed.command}`, text: tail(failed.output, maxOutputChars) }],
+  }).prompt;
+}
+
+/** What a run is asked, with the task, epic and material it concerns. */
+export type WorkerPromptContext = Pick<PromptContext, 'job' | 'epic' | 'task' | 'material'>;
+
+/** Any worker run's prompts: the role prompt and repository instructions around `context`. */
+export async function workerPrompts(
+  base: WorkerPromptBase,
+  context: WorkerPromptContext,
+): Promise<AssembledPrompts> {
+  return assemblePrompts({
+    role: 'worker',
+    rolePrompt: await loadRolePrompt('worker'),
+    repository: {
+      owner: base.epic.repoOwner,
+      name: base.epic.repoName,
+      baseBranch: base.baseBranch,
+    },
+    repoInstructions: await loadRepoInstructions(base.worktree),
+    ...context,
+  });
+}
+
+export function epicContext(epic: PromptEpic): NonNullable<PromptContext['epic']> {
+  return {
+    number: epic.issueNumber,
+    title: epic.title,
+    body: tail(epic.body.trim() || '(no description)', maxEpicChars),
+  };
+}
+
+export function taskContext(task: PromptTask, branch?: string): NonNullable<PromptContext['task']> {
+  return {
+    number: task.issueNumber,
+    title: task.title,
+    description: task.description.trim() || '(no description)',
+    acceptanceCriteria: task.acceptanceCriteria,
+    branch,
+  };
 }

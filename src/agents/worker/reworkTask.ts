@@ -18,7 +18,12 @@ import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands } from './commands.js';
-import { testFeedbackPrompt, workerSystemPrompt } from './prompt.js';
+import {
+  taskContext,
+  testFeedbackPrompt,
+  workerPrompts,
+  type WorkerPromptContext,
+} from './prompt.js';
 import { ensureWorkerAgent } from './workerAgent.js';
 
 /**
@@ -134,20 +139,12 @@ async function runReworkRound(
   await updateAgent(db, agent.id, { currentJobId: jobId });
 
   const feedback = await roundFeedback(flow, task, payload);
-  let prompt = feedback;
-  if (payload.reason === 'conflict') {
-    const conflicted = await mergeBase(worktree.path, baseBranch);
-    if (conflicted.length === 0) {
-      prompt = `${feedback}\n\nThe base branch \`${baseBranch}\` merged into your branch cleanly; check that your change still fits it.`;
-    } else {
-      prompt = [
-        feedback,
-        `\nYour task: ${task.title}\n\n${task.description}`,
-        `\nThe base branch \`${baseBranch}\` has been merged into your branch and these files have conflicts: ${conflicted.map((f) => `\`${f}\``).join(', ')}.`,
-        "Resolve every conflict so that both the base branch's changes and your task's change are kept, and remove all conflict markers. Do not commit; Factory commits for you.",
-      ].join('\n');
-    }
-  }
+  const conflicted =
+    payload.reason === 'conflict' ? await mergeBase(worktree.path, baseBranch) : [];
+  const prompts = await workerPrompts(
+    { epic, baseBranch, worktree: worktree.path },
+    reworkContext(task, payload, baseBranch, feedback, conflicted),
+  );
 
   const runAgent = (text: string, resumeSessionId?: string) =>
     flow.deps.agents.run({
@@ -155,7 +152,7 @@ async function runReworkRound(
       agentId: agent.id,
       purpose: payload.reason === 'conflict' ? 'resolve-conflict' : 'rework',
       cwd: worktree.path,
-      systemPrompt: workerSystemPrompt(),
+      systemPrompt: prompts.systemPrompt,
       prompt: text,
       model: config.models.worker ?? env.MODEL_WORKER,
       resumeSessionId,
@@ -168,7 +165,7 @@ async function runReworkRound(
   // Feedback on the change continues the worker's own session, where its reasoning
   // is; a conflict is a fresh, focused job: the task's intent plus the conflicted files.
   const resume = payload.reason === 'conflict' ? undefined : (agent.sessionId ?? undefined);
-  let result = await runAgent(prompt, resume);
+  let result = await runAgent(prompts.prompt, resume);
   const commandOptions = {
     cwd: worktree.path,
     env: commandEnvironment(config.agentEnv),
@@ -216,18 +213,65 @@ async function runReworkRound(
   return { kind: 'pushed', headSha };
 }
 
+interface RoundFeedback {
+  header: string;
+  /** The merge queue's letter: review comments or check output, written by others. */
+  letter?: { subject: string; body: string };
+}
+
 /** The round's feedback, as the merge queue wrote it to the task's mailbox. */
 async function roundFeedback(
   flow: FlowServices,
   task: Task,
   payload: JobPayload<'rework-task'>,
-): Promise<string> {
-  const [message] = await flow.deps.db
+): Promise<RoundFeedback> {
+  const [letter] = await flow.deps.db
     .select({ subject: mail.subject, body: mail.body })
     .from(mail)
     .where(eq(mail.dedupeKey, reworkMailKey(task.id, payload.round)));
   const header = `Your pull request #${task.prNumber} for task #${task.issueNumber} came back (${payload.reason}, round ${payload.round}).`;
-  return message ? `${header}\n\n## ${message.subject}\n\n${message.body}` : header;
+  return { header, letter };
+}
+
+/**
+ * What the round's run is told. Feedback on the change continues the worker's
+ * session, which already holds the task: the job and the letter suffice. A
+ * conflict is a fresh session, so it gets the task's intent and the files.
+ */
+function reworkContext(
+  task: Task & { branch: string },
+  payload: JobPayload<'rework-task'>,
+  baseBranch: string,
+  feedback: RoundFeedback,
+  conflicted: string[],
+): WorkerPromptContext {
+  const material = feedback.letter
+    ? [{ label: feedback.letter.subject, text: feedback.letter.body }]
+    : [];
+  const noCommit = 'Do not commit or push; Factory commits and pushes for you.';
+  if (payload.reason !== 'conflict') {
+    return {
+      job: `${feedback.header}\n\nAddress each point of the feedback below on your branch; if you disagree with one, say why in your summary. ${noCommit} Finish with a short summary of what you changed.`,
+      material,
+    };
+  }
+  if (conflicted.length === 0) {
+    return {
+      job: `${feedback.header}\n\nThe base branch \`${baseBranch}\` merged into your branch cleanly; check that your change still fits it. ${noCommit}`,
+      task: taskContext(task, task.branch),
+      material,
+    };
+  }
+  const files = conflicted.map((file) => `\`${file}\``).join(', ');
+  return {
+    job: [
+      feedback.header,
+      `The base branch \`${baseBranch}\` has been merged into your branch and these files have conflicts: ${files}.`,
+      `Resolve every conflict so that both the base branch's changes and your task's change (below) are kept, and remove all conflict markers. ${noCommit}`,
+    ].join('\n\n'),
+    task: taskContext(task, task.branch),
+    material,
+  };
 }
 
 async function markRoundRead(flow: FlowServices, task: Task, round: number) {
