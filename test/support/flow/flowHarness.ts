@@ -6,7 +6,7 @@ import { buildFlowProcessors } from '../../../src/agents/flow/processors.js';
 import { FlowServices } from '../../../src/agents/flow/services.js';
 import type { AgentRunner } from '../../../src/agents/runtime/types.js';
 import { parseEnv } from '../../../src/config/env.js';
-import type { DatabaseHandle } from '../../../src/db/connection.js';
+import type { Database, DatabaseHandle } from '../../../src/db/connection.js';
 import { upsertEpicFromIssue } from '../../../src/db/epics.js';
 import type { Epic } from '../../../src/db/schema.js';
 import type { FactoryDeps } from '../../../src/deps.js';
@@ -45,7 +45,8 @@ export interface FlowHarness {
 }
 
 export async function createFlowHarness(options: {
-  agents: AgentRunner;
+  /** The runner, or how to make it from the harness's database and scratch folder (the real one needs both). */
+  agents: AgentRunner | ((made: { db: Database; temp: string }) => AgentRunner);
   config?: string;
   files?: Record<string, string>;
   env?: Record<string, string>;
@@ -85,7 +86,10 @@ export async function createFlowHarness(options: {
       botLogin: async () => flowBot,
     },
     log,
-    agents: options.agents,
+    agents:
+      typeof options.agents === 'function'
+        ? options.agents({ db: database.db, temp })
+        : options.agents,
   };
   const workers: QueueWorkers[] = [];
   return {
