@@ -8,6 +8,7 @@ import type { GitHub } from '../../github/octokit.js';
 import { RepositoryAccess } from '../../git/repositoryAccess.js';
 import { startWaitingTasks, type DispatchOutcome } from '../worker/dispatch.js';
 import { jobIds } from '../../queues/jobs.js';
+import { cachedRepoConfigs, type RepoConfigSource } from '../orchestrator/repoConfigs.js';
 
 /**
  * What the supervisor's and worker's jobs share: the app's deps, git access
@@ -21,6 +22,8 @@ export interface FlowOptions {
 export class FlowServices {
   readonly access: RepositoryAccess;
   readonly commandTimeoutMs: number;
+  /** Configs for dispatching (limits, budgets), cached: every dispatch reads every active epic's. */
+  readonly dispatchConfigs: RepoConfigSource;
 
   constructor(
     readonly deps: FactoryDeps,
@@ -28,6 +31,7 @@ export class FlowServices {
   ) {
     this.access = new RepositoryAccess(deps.github);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 15 * 60_000;
+    this.dispatchConfigs = cachedRepoConfigs(deps.github);
   }
 
   octokit(installationId: number): Promise<GitHub> {
@@ -50,9 +54,7 @@ export class FlowServices {
 
   /** Starts what may start now (see dispatch.ts) and refreshes the progress of epics it touched. */
   async dispatch(): Promise<DispatchOutcome> {
-    const outcome = await startWaitingTasks(this.deps, {
-      configOf: (epic) => this.repoConfig(epic),
-    });
+    const outcome = await startWaitingTasks(this.deps, { configOf: this.dispatchConfigs });
     for (const { taskId } of outcome.blocked) {
       const task = await findTask(this.deps.db, taskId);
       const epic = task && (await findEpic(this.deps.db, task.epicId));

@@ -1,143 +1,90 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { RepoConfig } from '../../config/repoConfig.js';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
-import { epics, tasks, type Epic, type Task, type TaskState } from '../../db/schema.js';
-import { transitionTask } from '../../db/tasks.js';
+import { tasks } from '../../db/schema.js';
 import type { FactoryDeps } from '../../deps.js';
-import { jobIds } from '../../queues/jobs.js';
-import { admitTasks, type AdmissionDecision, type WaitingTask } from './admission.js';
+import { whyWaiting } from '../orchestrator/allocation/chooseTasksToStart.js';
+import { claimStarts, type ClaimOptions } from './claimStarts.js';
+import { ensureImplementJob } from './implementJob.js';
 
 /**
- * Starts the waiting tasks that may start now, in order, within the limits.
- * Call it whenever room may have appeared: tasks were created, a task left
- * the running states (review, failed, retry), a dependency was merged, an
- * epic resumed. Admission and claim (PENDING → ASSIGNED, attempts + 1) happen
- * in one transaction under an advisory lock, so two processes never both fill
- * the last slot. Each claimed attempt gets one `implement-task` job whose id
- * names the attempt; re-enqueuing it is a no-op.
+ * The dispatcher: starts the waiting tasks that may start now, by the one
+ * rule of claimStarts.ts. Called whenever room may have appeared — tasks were
+ * created, a task left the running states (review, failed, retry), a
+ * dependency was merged, an epic resumed — and by the orchestrator's
+ * allocation pass, so a lost wake-up is found within one health interval.
+ * Each claimed attempt gets its `implement-task` job (id = task and attempt:
+ * adding it twice is a no-op); a claimed task whose job is sleeping or lost
+ * gets it woken or added again.
  */
 
-export interface DispatchOptions {
-  /** The repository config of an epic (its `maxParallelTasks`). */
-  configOf(epic: Epic): Promise<RepoConfig>;
-  /** Fairness across epics: reorders the waiting tasks (default: epic, then plan order). */
-  order?: (waiting: WaitingRow[]) => WaitingRow[];
-}
+export type DispatchOptions = Omit<ClaimOptions, 'only'>;
 
-export interface WaitingRow {
-  task: Task;
-  epic: Epic;
-}
-
-export interface DispatchOutcome extends AdmissionDecision {
+export interface DispatchOutcome {
+  /** Tasks claimed now. */
+  start: number[];
+  blocked: { taskId: number; reason: string }[];
+  /** Tasks whose job was added or woken. */
   enqueued: number[];
 }
 
-const admissionLockKey = 7_242_001;
-const runningStates: TaskState[] = ['ASSIGNED', 'IN_PROGRESS'];
-
-export function implementJobId(taskId: number, attempt: number): string {
-  return jobIds.forEntity('implement-task', taskId, 'attempt', attempt);
-}
+type DispatchDeps = Pick<FactoryDeps, 'db' | 'env' | 'queues' | 'log'>;
 
 export async function startWaitingTasks(
-  deps: Pick<FactoryDeps, 'db' | 'env' | 'queues' | 'log'>,
+  deps: DispatchDeps,
   options: DispatchOptions,
 ): Promise<DispatchOutcome> {
-  const waitingRows = await loadWaiting(deps.db);
-  const limits = new Map<number, number>();
-  for (const { epic } of waitingRows) {
-    if (!limits.has(epic.id)) limits.set(epic.id, (await options.configOf(epic)).maxParallelTasks);
-  }
-  const ordered = options.order ? options.order(waitingRows) : waitingRows;
-
-  const { decision, claimed } = await deps.db.transaction(async (tx) => {
-    const db = tx as unknown as Database;
-    await db.execute(sql`select pg_advisory_xact_lock(${admissionLockKey})`);
-    const fresh = new Set((await loadWaiting(db)).map((row) => row.task.id));
-    const waiting = ordered.filter((row) => fresh.has(row.task.id));
-    const running = await db
-      .select({ epicId: tasks.epicId, count: sql`count(*)`.mapWith(Number) })
-      .from(tasks)
-      .where(inArray(tasks.state, runningStates))
-      .groupBy(tasks.epicId);
-    const dependencyIds = [...new Set(waiting.flatMap((row) => row.task.dependsOn))];
-    const dependencyStates =
-      dependencyIds.length === 0
-        ? []
-        : await db
-            .select({ id: tasks.id, state: tasks.state })
-            .from(tasks)
-            .where(inArray(tasks.id, dependencyIds));
-    const decision = admitTasks({
-      waiting: waiting.map(({ task }): WaitingTask => ({
-        taskId: task.id,
-        epicId: task.epicId,
-        dependsOn: task.dependsOn,
-      })),
-      stateOf: new Map(dependencyStates.map((row) => [row.id, row.state])),
-      runningTotal: running.reduce((sum, row) => sum + row.count, 0),
-      runningByEpic: new Map(running.map((row) => [row.epicId, row.count])),
-      globalLimit: deps.env.MAX_CONCURRENT_AGENTS,
-      epicLimit: limits,
-      activeEpics: new Set(
-        waiting
-          .filter(({ epic }) => epic.state === 'IN_PROGRESS' && !epic.pausedAt)
-          .map(({ epic }) => epic.id),
-      ),
-    });
-    const claimed: Task[] = [];
-    for (const taskId of decision.start) {
-      const task = waiting.find((row) => row.task.id === taskId)?.task;
-      if (!task) continue;
-      claimed.push(
-        await transitionTask(db, taskId, 'ASSIGNED', {
-          from: 'PENDING',
-          patch: { attempts: task.attempts + 1 },
-        }),
-      );
-    }
-    for (const { taskId, reason } of decision.blocked) {
-      await transitionTask(db, taskId, 'BLOCKED', { from: 'PENDING', reason });
-    }
-    return { decision, claimed };
-  });
-
+  const { claimed, blocked, snapshot } = await claimStarts(deps, options);
   const enqueued: number[] = [];
-  for (const task of claimed) {
-    const epic = waitingRows.find((row) => row.task.id === task.id)?.epic;
-    if (!epic) continue;
-    await deps.queues.enqueue(
-      'implement-task',
-      {
-        taskId: task.id,
-        installationId: epic.installationId,
-        owner: epic.repoOwner,
-        repo: epic.repoName,
-        attempt: task.attempts,
-      },
-      { jobId: implementJobId(task.id, task.attempts) },
-    );
-    enqueued.push(task.id);
+  const claimedIds = new Set(claimed.map((task) => task.id));
+  // The ones claimed now, and any claimed earlier whose job is not running (lost, or asleep).
+  const assigned = [
+    ...claimed,
+    ...[...snapshot.tasks.values()].filter(
+      (task) => task.state === 'ASSIGNED' && !claimedIds.has(task.id),
+    ),
+  ];
+  for (const task of assigned) {
+    const epic = snapshot.epics.get(task.epicId);
+    if (epic && (await ensureImplementJob(deps, epic, task, task.attempts))) enqueued.push(task.id);
   }
-  if (decision.start.length > 0 || decision.blocked.length > 0) {
-    deps.log.info({ started: decision.start, blocked: decision.blocked }, 'tasks dispatched');
+  if (claimed.length > 0 || blocked.length > 0) {
+    deps.log.info({ started: [...claimedIds], blocked }, 'tasks dispatched');
   }
-  return { ...decision, enqueued };
+  return { start: [...claimedIds], blocked, enqueued };
 }
 
-/** PENDING tasks of unfinished epics, in epic then plan order. */
-async function loadWaiting(db: Database): Promise<WaitingRow[]> {
-  return db
-    .select({ task: tasks, epic: epics })
-    .from(tasks)
-    .innerJoin(epics, eq(tasks.epicId, epics.id))
-    .where(
-      and(
-        eq(tasks.state, 'PENDING'),
-        inArray(epics.state, ['IN_PROGRESS', 'BLOCKED', 'PLANNING']),
-        isNull(epics.completedAt),
-      ),
-    )
-    .orderBy(asc(epics.id), asc(tasks.position), asc(tasks.id));
+export type Admission =
+  | { admitted: true }
+  /** `stale`: the job is of an attempt that is over (its task was re-queued as a new one): drop it. */
+  | { admitted: false; reason: string; stale?: true };
+
+/**
+ * The gate of an `implement-task` job: may it run attempt `attempt` of the
+ * task now? Yes when the dispatcher claimed that attempt for it; when the
+ * task still waits (the job was queued by intake or the allocation pass),
+ * the claim is made here, by the same rule; a job of an attempt already
+ * counted is stale.
+ */
+export async function admitTaskAttempt(
+  deps: { db: Database; env: DispatchDeps['env'] },
+  options: DispatchOptions,
+  taskId: number,
+  attempt: number,
+): Promise<Admission> {
+  const [task] = await deps.db.select().from(tasks).where(eq(tasks.id, taskId));
+  if (!task) return { admitted: false, reason: 'the task is gone' };
+  if (task.state === 'ASSIGNED' && task.attempts === attempt) return { admitted: true };
+  if (task.attempts >= attempt) {
+    return {
+      admitted: false,
+      stale: true,
+      reason: `attempt ${attempt} is over (${task.attempts} attempts counted)`,
+    };
+  }
+  const { claimed, snapshot } = await claimStarts(deps, { ...options, only: { taskId, attempt } });
+  if (claimed.length > 0) return { admitted: true };
+  const now = snapshot.tasks.get(taskId);
+  if (now && now.state !== 'PENDING')
+    return { admitted: false, reason: 'another worker claimed the task' };
+  return { admitted: false, reason: whyWaiting(taskId, snapshot.input) };
 }

@@ -3,13 +3,15 @@ import { updateAgent } from '../../db/agents.js';
 import { recordDecision } from '../../db/decisions.js';
 import { findEpic } from '../../db/epics.js';
 import type { Epic, Task } from '../../db/schema.js';
-import { findTask, transitionTask } from '../../db/tasks.js';
+import { findTask, getTask, transitionTask } from '../../db/tasks.js';
 import { ensureComment } from '../../github/comments.js';
 import { queuePullRequest } from '../../mergeQueue/enter.js';
 import type { JobPayload } from '../../queues/jobs.js';
 import type { FlowServices } from '../flow/services.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { taskBranchName } from './branchName.js';
+import { admitTaskAttempt } from './dispatch.js';
+import { implementTaskJobId } from './implementJob.js';
 import { renderFailureComment } from './render.js';
 import { ensureWorkerAgent } from './workerAgent.js';
 
@@ -20,11 +22,13 @@ import { ensureWorkerAgent } from './workerAgent.js';
  * new attempt, or FAILED with a comment. A job that finds the task elsewhere
  * (another attempt, cancelled, done) does nothing. The same job re-run after
  * a crash finds the task IN_PROGRESS for its attempt and carries on with the
- * same worktree, branch and PR.
+ * same worktree, branch and PR. A job queued before its task was claimed
+ * claims it through the dispatcher's gate; without a slot it ends 'waiting'
+ * and the dispatcher queues it again when the task's turn comes.
  */
 
 export type ImplementResult =
-  'dispatched' | 'stale' | 'epic-inactive' | 'review' | 'retrying' | 'failed' | 'cancelled';
+  'waiting' | 'stale' | 'epic-inactive' | 'review' | 'retrying' | 'failed' | 'cancelled';
 
 export async function implementTask(
   flow: FlowServices,
@@ -32,12 +36,18 @@ export async function implementTask(
   job: Pick<Job, 'id' | 'attemptsMade' | 'opts'>,
 ): Promise<ImplementResult> {
   const { db, log } = flow.deps;
-  const found = await findTask(db, payload.taskId);
+  let found = await findTask(db, payload.taskId);
   if (!found) return 'stale';
   if (found.state === 'PENDING') {
-    // A job from intake for a task nobody claimed yet: let the dispatcher decide.
-    await flow.dispatch();
-    return 'dispatched';
+    // Queued before its task was claimed (intake, the allocation pass): claim it by the one rule.
+    const admission = await admitTaskAttempt(
+      flow.deps,
+      { configOf: flow.dispatchConfigs },
+      found.id,
+      payload.attempt,
+    );
+    if (!admission.admitted) return admission.stale ? 'stale' : 'waiting';
+    found = await getTask(db, found.id);
   }
   if (
     found.attempts !== payload.attempt ||
@@ -58,7 +68,7 @@ export async function implementTask(
     found.branch ??
     taskBranchName(config.branchPrefix, epic.issueNumber, found.issueNumber, found.title);
   const agent = await ensureWorkerAgent(db, found, epic.installationId);
-  const jobId = job.id ?? implementJobIdFallback(payload);
+  const jobId = job.id ?? implementTaskJobId(payload.taskId, payload.attempt);
   await updateAgent(db, agent.id, { currentJobId: jobId });
   const task =
     found.state === 'ASSIGNED'
@@ -170,8 +180,4 @@ async function recordOutcome(
   await transitionTask(db, task.id, 'FAILED', { from: 'IN_PROGRESS', reason: outcome.reason });
   await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-FAILED`);
   return 'failed';
-}
-
-function implementJobIdFallback(payload: JobPayload<'implement-task'>): string {
-  return `implement-task-${payload.taskId}-attempt-${payload.attempt}`;
 }

@@ -1,91 +1,96 @@
 import { describe, expect, it } from 'vitest';
-import { admitTasks, type AdmissionInput } from '../../../../src/agents/worker/admission.js';
+import type {
+  AllocationInput,
+  EpicLoad,
+} from '../../../../src/agents/orchestrator/allocation/chooseTasksToStart.js';
+import { decideDispatch, type DispatchInput } from '../../../../src/agents/worker/admission.js';
 import type { TaskState } from '../../../../src/db/schema.js';
 
-const input = (overrides: Partial<AdmissionInput>): AdmissionInput => ({
-  waiting: [],
-  stateOf: new Map(),
-  runningTotal: 0,
-  runningByEpic: new Map(),
-  globalLimit: 4,
-  epicLimit: new Map([
-    [1, 3],
-    [2, 3],
-  ]),
-  activeEpics: new Set([1, 2]),
-  ...overrides,
+const since = new Date('2026-01-01T12:00:00Z');
+const epic = (epicId: number, over: Partial<EpicLoad> = {}): EpicLoad => ({
+  epicId,
+  installationId: 1,
+  running: 0,
+  maxParallelTasks: 3,
+  paused: false,
+  lastStartedAt: null,
+  ...over,
 });
-const waiting = (taskId: number, epicId = 1, dependsOn: number[] = []) => ({
+const ready = (taskId: number, epicId: number, position = taskId) => ({
   taskId,
   epicId,
-  dependsOn,
+  position,
+  waitingSince: since,
+});
+const input = (
+  allocation: Partial<AllocationInput>,
+  pending: DispatchInput['pending'] = [],
+  states: [number, TaskState][] = [],
+): DispatchInput => ({
+  allocation: {
+    limits: { global: 4, perInstallation: 10 },
+    epics: [epic(1), epic(2)],
+    waiting: [],
+    ...allocation,
+  },
+  pending,
+  stateOf: new Map(states),
 });
 
-describe('which waiting tasks start', () => {
-  it('starts tasks in order up to the per-epic limit; the rest wait in order', () => {
-    const decision = admitTasks(
-      input({ waiting: [1, 2, 3, 4, 5].map((id) => waiting(id)), epicLimit: new Map([[1, 2]]) }),
-    );
-    expect(decision.start).toEqual([1, 2]);
-    expect(decision.waiting).toEqual([3, 4, 5].map((taskId) => ({ taskId, reason: 'epic-limit' })));
-  });
-
-  it('counts workers already running against both limits', () => {
-    const decision = admitTasks(
+describe('the dispatcher’s decision', () => {
+  it('starts ready tasks by the orchestrator’s fair rule: epics interleave, limits hold', () => {
+    const decision = decideDispatch(
       input({
-        waiting: [waiting(1, 1), waiting(2, 2), waiting(3, 2)],
-        runningTotal: 3,
-        runningByEpic: new Map([[1, 3]]),
+        limits: { global: 3, perInstallation: 10 },
+        waiting: [ready(1, 1), ready(2, 1), ready(3, 1), ready(4, 2)],
       }),
     );
-    expect(decision.start).toEqual([2]);
-    expect(decision.waiting).toEqual([
-      { taskId: 1, reason: 'epic-limit' },
-      { taskId: 3, reason: 'global-limit' },
-    ]);
+    // Epic 1 asked first for three tasks, yet epic 2 gets the second slot.
+    expect(decision.start.map((s) => s.taskId)).toEqual([1, 4, 2]);
+    expect(decision.blocked).toEqual([]);
   });
 
-  it('waits for dependencies until they are merged, without taking a slot', () => {
-    const stateOf = new Map<number, TaskState>([
-      [10, 'REVIEW'],
-      [11, 'COMPLETED'],
-    ]);
-    const decision = admitTasks(
+  it('keeps to the per-epic limit and counts the running workers', () => {
+    const decision = decideDispatch(
       input({
-        waiting: [waiting(1, 1, [10]), waiting(2, 1, [11]), waiting(3)],
-        stateOf,
-        globalLimit: 2,
+        limits: { global: 5, perInstallation: 10 },
+        epics: [epic(1, { running: 1, maxParallelTasks: 2 }), epic(2, { running: 3 })],
+        waiting: [ready(1, 1), ready(2, 1), ready(5, 2)],
       }),
     );
-    expect(decision.start).toEqual([2, 3]);
-    expect(decision.waiting).toEqual([{ taskId: 1, reason: 'dependencies' }]);
+    expect(decision.start.map((s) => s.taskId)).toEqual([1]);
   });
 
-  it('blocks a task whose dependency failed or is blocked', () => {
-    const stateOf = new Map<number, TaskState>([
-      [10, 'FAILED'],
-      [11, 'BLOCKED'],
-    ]);
-    const decision = admitTasks(
-      input({ waiting: [waiting(1, 1, [10]), waiting(2, 1, [11])], stateOf }),
+  it('blocks a pending task whose dependency failed or is blocked, not one of a paused epic', () => {
+    const decision = decideDispatch(
+      input(
+        { epics: [epic(1), epic(2, { paused: true })] },
+        [
+          { taskId: 1, epicId: 1, dependsOn: [10] },
+          { taskId: 2, epicId: 1, dependsOn: [11] },
+          { taskId: 3, epicId: 1, dependsOn: [12] },
+          { taskId: 4, epicId: 2, dependsOn: [13] },
+        ],
+        [
+          [10, 'FAILED'],
+          [11, 'BLOCKED'],
+          [12, 'REVIEW'],
+          [13, 'FAILED'],
+        ],
+      ),
     );
-    expect(decision.start).toEqual([]);
     expect(decision.blocked.map((b) => b.taskId)).toEqual([1, 2]);
     expect(decision.blocked[0]?.reason).toMatch(/task 10/);
+    expect(decision.start).toEqual([]);
   });
 
-  it('starts nothing for an epic that is paused, planning or blocked', () => {
-    const decision = admitTasks(
-      input({ waiting: [waiting(1, 1), waiting(2, 2)], activeEpics: new Set([2]) }),
-    );
-    expect(decision.start).toEqual([2]);
-    expect(decision.waiting).toEqual([{ taskId: 1, reason: 'epic-inactive' }]);
-  });
-
-  it('follows the caller’s order, so a fairness policy can interleave epics', () => {
-    const decision = admitTasks(
-      input({ waiting: [waiting(5, 2), waiting(1, 1), waiting(6, 2)], globalLimit: 2 }),
-    );
-    expect(decision.start).toEqual([5, 1]);
+  it('takes another order rule, but only among the ready tasks, each once', () => {
+    const decision = decideDispatch(input({ waiting: [ready(1, 1), ready(2, 2)] }), () => [
+      { taskId: 2, epicId: 2 },
+      { taskId: 99, epicId: 1 },
+      { taskId: 2, epicId: 2 },
+      { taskId: 1, epicId: 1 },
+    ]);
+    expect(decision.start.map((s) => s.taskId)).toEqual([2, 1]);
   });
 });
