@@ -97,13 +97,16 @@ function scriptFlow(model: ScriptedModel) {
       turn.text(`Added ${file} saying "${edited}".`),
     ]);
   }
-  // Each attempt shows what the earlier one left in the worktree, then breaks the check again.
+  // Each attempt shows what the earlier one left in the worktree, then breaks the check; given
+  // the check's output in the same session (turns 2–3), it fails to fix it.
   model.script(match.all(worker, match.promptIncludes('Write the broken file')), [
     turn.toolUse('Bash', {
       command:
         'cat broken.txt 2>/dev/null || echo "no earlier work"; echo "attempt work" >> broken.txt',
     }),
     turn.text('Wrote broken.txt.'),
+    turn.toolUse('Bash', { command: 'echo "a fix that is not one" >> broken.txt' }),
+    turn.text('I could not make the check pass.'),
   ]);
 }
 
@@ -153,7 +156,7 @@ describe('an epic on the real Claude Code engine', { timeout: 300_000 }, () => {
           '',
         ].join('\n'),
       },
-      config: ['test: "sh check.sh"', 'maxAttempts: 2', 'maxTestRounds: 0'].join('\n'),
+      config: ['test: "sh check.sh"', 'maxAttempts: 2', 'maxTestRounds: 1'].join('\n'),
     });
   }, 120_000);
   afterAll(async () => {
@@ -256,7 +259,7 @@ describe('an epic on the real Claude Code engine', { timeout: 300_000 }, () => {
     expect(greeting?.prompt).toContain('`sh check.sh`');
   });
 
-  it('retries a task whose check fails, on the same worktree, then FAILS it with the reason', async () => {
+  it('gives a failing check back, retries the task on the same worktree, then FAILS it with the reason', async () => {
     const failed = await waitFor(
       'the broken task to fail',
       async () => {
@@ -275,11 +278,24 @@ describe('an epic on the real Claude Code engine', { timeout: 300_000 }, () => {
     const seen = firstCalls.map((r) => r.view.lastToolResult?.content.split('\n')[0]);
     expect(seen).toEqual(['no earlier work', 'attempt work']);
     expect(firstCalls[1]?.view.promptText).toContain('This is attempt 2');
+    // Within each attempt the failing check's output went back to the agent, in its own session.
+    const feedback = model
+      .messageRequests()
+      .filter((r) => worker.test(r.view) && r.view.promptText.includes('Write the broken file'))
+      .filter((r) => r.view.turnIndex === 2);
+    expect(feedback).toHaveLength(2);
+    for (const request of feedback) {
+      expect(request.view.promptText).toContain('The check `sh check.sh` exited 1');
+      expect(request.view.promptText).toContain('<untrusted-data source="Output of sh check.sh">');
+      expect(request.view.promptText).toContain('assertion failed: broken.txt must not exist');
+    }
 
     const comments = harness.github.commentsOn(failed.issueNumber);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain('Factory could not finish this task');
-    expect(comments[0]?.body).toContain('the test command `sh check.sh` still failed');
+    expect(comments[0]?.body).toContain(
+      'the test command `sh check.sh` still failed after 1 round of fixes',
+    );
     expect(comments[0]?.body).toContain('assertion failed: broken.txt must not exist');
     expect(comments[0]?.body).toContain('Tried 2 times (limit 2)');
     expect(harness.github.pulls().some((p) => p.pull?.head === failed.branch)).toBe(false);
