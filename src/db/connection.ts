@@ -43,6 +43,10 @@ async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server closes (a restart, a failover, an admin's
+  // terminate) is dropped by the pool and replaced on next use; the queries
+  // that need it report their own errors. Unheard, this event would end the process.
+  pool.on('error', () => undefined);
   try {
     const db = drizzle(pool, { schema });
     await migrate(db, { migrationsFolder });
