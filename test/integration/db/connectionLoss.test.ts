@@ -32,7 +32,7 @@ describe('PostgreSQL closing idle connections', () => {
     await handle.db.execute(sql`SELECT 1`);
     expect(await terminateConnectionsTo(handle.url ?? '')).toBeGreaterThan(0);
     // Unhandled, the idle client's error would fail this file as an uncaught exception.
-    const result = await handle.db.execute(sql`SELECT 41 + 1 AS answer`);
+    const result = (await handle.db.execute(sql`SELECT 41 + 1 AS answer`)) as { rows: unknown[] };
     expect(result.rows[0]).toEqual({ answer: 42 });
   });
 });
