@@ -4,8 +4,9 @@ import { listAgents, transitionAgent } from '../db/agents.js';
 import { findEpic, transitionEpic, updateEpic } from '../db/epics.js';
 import { epics, type Epic, type Task } from '../db/schema.js';
 import { findTask, transitionTask } from '../db/tasks.js';
-import { setStateLabel } from '../github/labels.js';
-import { taskStateLabel } from '../github/stateLabels.js';
+import { resolveEscalations } from '../agents/orchestrator/escalation/escalate.js';
+import { setStateLabel, type StateLabelKey } from '../github/labels.js';
+import { epicStateLabel, taskStateLabel } from '../github/stateLabels.js';
 import { jobIds } from '../queues/jobs.js';
 import type { CommandAction } from './commandDecision.js';
 import type { CommentInHand } from './mailContext.js';
@@ -126,11 +127,35 @@ async function pauseEpic(comment: CommentInHand, epic: Epic) {
     .where(and(eq(epics.id, epic.id), isNull(epics.pausedAt)));
 }
 
+/**
+ * Resume is a person saying "go on": the pause ends, a parked (BLOCKED) epic
+ * goes back to where its plan stands, and the orchestrator's escalations are
+ * resolved, so the status page stops flagging them and the epic's blocked
+ * label is replaced by its state's label. A task parked BLOCKED keeps its
+ * own label until `/factory retry` on it.
+ */
 async function resumeEpic(comment: CommentInHand, epic: Epic) {
-  await comment.deps.db
+  const { deps, payload } = comment;
+  await deps.db
     .update(epics)
     .set({ pausedAt: null, pausedReason: null })
     .where(and(eq(epics.id, epic.id), isNotNull(epics.pausedAt)));
+  let now = (await findEpic(deps.db, epic.id)) ?? epic;
+  const wasBlocked = now.state === 'BLOCKED';
+  if (wasBlocked) {
+    const to = now.planApprovedAt ? 'IN_PROGRESS' : 'PLANNING';
+    now = await transitionEpic(deps.db, epic.id, to, { from: 'BLOCKED' });
+    if (now.state === 'PLANNING' && (now.plan === null || now.plan === undefined)) {
+      await deps.queues.enqueue(
+        'plan-epic',
+        { epicId: epic.id, ...repoRef(payload) },
+        { jobId: jobIds.forEntity('plan-epic', epic.id, 'resume', payload.commentId) },
+      );
+    }
+  }
+  const resolved = await resolveEscalations(deps.db, epic.id);
+  // A retried job finds nothing left to change; the label is set again all the same (it is idempotent).
+  if (wasBlocked || resolved.length > 0 || comment.retried) await showEpicState(comment, now);
   await comment.options.startWaitingTasks();
 }
 
@@ -151,15 +176,23 @@ async function replanEpic(comment: CommentInHand, epic: Epic) {
 }
 
 async function showTaskState(comment: CommentInHand, task: Task) {
+  await showState(comment, task.issueNumber, taskStateLabel(task.state));
+}
+
+async function showEpicState(comment: CommentInHand, epic: Epic) {
+  await showState(comment, epic.issueNumber, epicStateLabel(epic.state));
+}
+
+async function showState(comment: CommentInHand, issueNumber: number, state: StateLabelKey | null) {
   const { deps, payload } = comment;
   const octokit = await deps.github.forInstallation(payload.installationId);
   const { config } = await loadRepoConfig(octokit, { owner: payload.owner, repo: payload.repo });
   await setStateLabel(octokit, {
     owner: payload.owner,
     repo: payload.repo,
-    issueNumber: task.issueNumber,
+    issueNumber,
     labels: config.labels,
-    state: taskStateLabel(task.state),
+    state,
   });
 }
 

@@ -22,18 +22,28 @@ export type CommandAction =
 
 export type CommandDecision = { act: CommandAction } | { refuse: string };
 
+/** What the decision needs beyond the records in the recipient. */
+export interface CommandFacts {
+  /** Escalations of the epic nobody has resolved yet (the orchestrator's "needs a person"). */
+  openEscalations: number;
+}
+
 type Addressed = Exclude<Recipient, { kind: 'nobody' }>;
 
-export function decideCommand(command: CommandName, recipient: Addressed): CommandDecision {
+export function decideCommand(
+  command: CommandName,
+  recipient: Addressed,
+  facts: CommandFacts = { openEscalations: 0 },
+): CommandDecision {
   const place = recipient.kind === 'supervisor' ? 'epic' : 'task';
   if (!commandPlaces[command].includes(place)) return { refuse: wrongPlace(command, recipient) };
   if (command === 'status') return { act: { kind: 'status' } };
   return recipient.kind === 'supervisor'
-    ? decideForEpic(command, recipient.epic)
+    ? decideForEpic(command, recipient.epic, facts)
     : decideForTask(command, recipient.task);
 }
 
-function decideForEpic(command: CommandName, epic: Epic): CommandDecision {
+function decideForEpic(command: CommandName, epic: Epic, facts: CommandFacts): CommandDecision {
   if (finishedEpicStates.includes(epic.state)) {
     return {
       refuse: `Epic #${epic.issueNumber} is already ${epic.state}; there is nothing to ${command}.`,
@@ -59,7 +69,9 @@ function decideForEpic(command: CommandName, epic: Epic): CommandDecision {
         };
       return { act: { kind: 'pause-epic', epic } };
     case 'resume':
-      if (!epic.pausedAt) return { refuse: `Epic #${epic.issueNumber} is not paused.` };
+      // Resume is also how a person says "I looked": it unblocks a parked epic and resolves escalations.
+      if (!epic.pausedAt && epic.state !== 'BLOCKED' && facts.openEscalations === 0)
+        return { refuse: `Epic #${epic.issueNumber} is not paused or blocked.` };
       return { act: { kind: 'resume-epic', epic } };
     case 'replan':
       if (epic.state === 'PLANNING' && (epic.plan === null || epic.plan === undefined))

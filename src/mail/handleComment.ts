@@ -12,6 +12,7 @@ import { postMail, recordMail, sendMail } from './sendMail.js';
 import { mayCommand } from './speakers.js';
 import { describeEpicStatus, describeTaskStatus, loadEpicStatus, loadTaskCost } from './status.js';
 import { findAgent } from '../db/agents.js';
+import { openEscalationCount } from '../agents/orchestrator/escalation/escalate.js';
 
 /**
  * The `handle-comment` job: a comment addressed to Factory, recorded by intake.
@@ -98,7 +99,11 @@ async function runCommand(comment: CommentInHand, command: CommandName): Promise
     await postMail(deps, replyRoute(comment), prior, { searchFirst: true });
     return `command-${command}`;
   }
-  const decision = decideCommand(command, comment.recipient);
+  const openEscalations =
+    comment.recipient.kind === 'supervisor'
+      ? await openEscalationCount(deps.db, comment.recipient.epic.id)
+      : 0;
+  const decision = decideCommand(command, comment.recipient, { openEscalations });
   if ('refuse' in decision) {
     await answerOnce(comment, 'refused', decision.refuse, command);
     return `refused-${command}`;

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findEpic } from '../../../src/db/epics.js';
-import { mail } from '../../../src/db/schema.js';
+import { openEscalationCount } from '../../../src/agents/orchestrator/escalation/escalate.js';
+import { escalations, mail } from '../../../src/db/schema.js';
 import { findTask } from '../../../src/db/tasks.js';
 import { mailProcessors } from '../../../src/mail/processors.js';
 import { jobIds } from '../../../src/queues/jobs.js';
@@ -64,7 +65,8 @@ function expectStateLabel(issueNumber: number, labels: string[], add?: string) {
       200,
       labels.map((name) => ({ name })),
     );
-  for (const name of labels.filter((l) => l.startsWith('factory:') && l !== add)) {
+  const stateLabel = (l: string) => l.startsWith('factory:') && l !== 'factory:epic';
+  for (const name of labels.filter((l) => stateLabel(l) && l !== add)) {
     scope
       .delete(`${repoPath}/issues/${issueNumber}/labels/${encodeURIComponent(name)}`)
       .reply(200, []);
@@ -272,6 +274,58 @@ describe('/factory commands', () => {
       pausedReason: null,
     });
     expect(startWaitingTasks).toHaveBeenCalledTimes(1);
+  });
+
+  it("resumes a parked epic: IN_PROGRESS again, the orchestrator's escalations resolved, blocked label gone", async () => {
+    const epic = await seedEpic(h.deps, {
+      state: 'BLOCKED',
+      blockedReason: 'a crash loop',
+      plan: { tasks: [] },
+      planApprovedAt: new Date(),
+      planApprovedBy: 'alice',
+    });
+    const task = await seedTask(h.deps, epic, { state: 'BLOCKED' });
+    await h.deps.db.insert(escalations).values([
+      { epicId: epic.id, cause: 'crash-loop', message: 'parked' },
+      { epicId: epic.id, cause: `pr-gone:${task.id}`, message: 'task parked' },
+    ]);
+    const labels = expectStateLabel(
+      epic.issueNumber,
+      ['factory:epic', 'factory:blocked'],
+      'factory:in-progress',
+    );
+    const reply = expectComment(epic.issueNumber, (b) => b.includes('resumes'));
+    startWaitingTasks.mockClear();
+    await say('/factory resume', epic.issueNumber);
+
+    expect(labels.isDone() && reply.scope.isDone()).toBe(true);
+    expect(await findEpic(h.deps.db, epic.id)).toMatchObject({
+      state: 'IN_PROGRESS',
+      blockedReason: null,
+    });
+    const rows = await h.deps.db.select().from(escalations).where(eq(escalations.epicId, epic.id));
+    expect(rows).toHaveLength(2);
+    expect(rows.every((row) => row.resolvedAt !== null)).toBe(true);
+    expect(await openEscalationCount(h.deps.db, epic.id)).toBe(0);
+    // The task stays parked with its own label: `/factory retry` on it is the way back.
+    expect(await findTask(h.deps.db, task.id)).toMatchObject({ state: 'BLOCKED' });
+    expect(startWaitingTasks).toHaveBeenCalledTimes(1);
+  });
+
+  it('resumes an epic that is not paused but has an open escalation, and resolves it', async () => {
+    const epic = await seedEpic(h.deps, { state: 'IN_PROGRESS' });
+    await h.deps.db
+      .insert(escalations)
+      .values({ epicId: epic.id, cause: 'detach-task:1', message: 'detached' });
+    const labels = expectStateLabel(
+      epic.issueNumber,
+      ['factory:in-progress'],
+      'factory:in-progress',
+    );
+    expectComment(epic.issueNumber, (b) => b.includes('resumes'));
+    await say('/factory resume', epic.issueNumber);
+    expect(labels.isDone()).toBe(true);
+    expect(await openEscalationCount(h.deps.db, epic.id)).toBe(0);
   });
 
   it('replans an epic in progress: PLANNING, plan cleared, plan-epic enqueued', async () => {

@@ -88,7 +88,19 @@ describe('decideCommand: epic', () => {
     });
     expect(decideCommand('resume', paused)).toMatchObject({ act: { kind: 'resume-epic' } });
     expect(decideCommand('resume', onEpic())).toEqual({
-      refuse: expect.stringContaining('not paused'),
+      refuse: expect.stringContaining('not paused or blocked'),
+    });
+  });
+
+  it('resumes a parked (BLOCKED) epic and one with open escalations, paused or not', () => {
+    const parked = onEpic({ state: 'BLOCKED', blockedReason: 'a crash loop' });
+    expect(decideCommand('resume', parked)).toMatchObject({ act: { kind: 'resume-epic' } });
+    const escalated = onEpic({ state: 'IN_PROGRESS' });
+    expect(decideCommand('resume', escalated, { openEscalations: 1 })).toMatchObject({
+      act: { kind: 'resume-epic' },
+    });
+    expect(decideCommand('resume', escalated, { openEscalations: 0 })).toMatchObject({
+      refuse: expect.any(String),
     });
   });
 

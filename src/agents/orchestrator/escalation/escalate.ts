@@ -1,4 +1,4 @@
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { RepoConfig } from '../../../config/repoConfig.js';
 import { escalations, type Epic } from '../../../db/schema.js';
 import type { FactoryDeps } from '../../../deps.js';
@@ -70,14 +70,29 @@ export async function escalate(
   return inserted.length > 0 ? 'escalated' : 'already-escalated';
 }
 
-/** Marks an epic's escalations resolved (e.g. on `/factory resume`), so a recurrence is reported again. */
-export async function resolveEscalations(db: FactoryDeps['db'], epicId: number, cause?: string) {
-  await db
+/**
+ * Marks an epic's open escalations resolved (e.g. on `/factory resume`), so a
+ * recurrence is reported again. Returns the causes it resolved.
+ */
+export async function resolveEscalations(
+  db: FactoryDeps['db'],
+  epicId: number,
+  cause?: string,
+): Promise<string[]> {
+  const open = and(eq(escalations.epicId, epicId), isNull(escalations.resolvedAt));
+  const resolved = await db
     .update(escalations)
     .set({ resolvedAt: new Date() })
-    .where(
-      cause === undefined
-        ? eq(escalations.epicId, epicId)
-        : and(eq(escalations.epicId, epicId), eq(escalations.cause, cause)),
-    );
+    .where(cause === undefined ? open : and(open, eq(escalations.cause, cause)))
+    .returning({ cause: escalations.cause });
+  return resolved.map((row) => row.cause);
+}
+
+/** The epic's escalations nobody has resolved yet. */
+export async function openEscalationCount(db: FactoryDeps['db'], epicId: number): Promise<number> {
+  const rows = await db
+    .select({ id: escalations.id })
+    .from(escalations)
+    .where(and(eq(escalations.epicId, epicId), isNull(escalations.resolvedAt)));
+  return rows.length;
 }

@@ -1,6 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { epicStateMachine } from '../../../domain/epicStateMachine.js';
-import { epics } from '../../../db/schema.js';
+import { epics, escalations } from '../../../db/schema.js';
 import { escalate } from '../escalation/escalate.js';
 import type { OrchestratorDeps } from '../orchestratorDeps.js';
 import { recordDecision } from '../orchestratorAgent.js';
@@ -19,7 +19,12 @@ export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> 
     windowMinutes: deps.env.CRASH_LOOP_WINDOW_MINUTES,
   };
   const since = new Date(now.getTime() - rule.windowMinutes * 60_000);
-  const looping = findCrashLoops(await recentFailures(deps, since), now, rule);
+  // Failures from before a person resumed the epic (resolving its crash-loop escalation) were looked at.
+  const resumedAt = await crashLoopsResolvedAt(deps);
+  const failures = (await recentFailures(deps, since)).filter(
+    (failure) => failure.at > (resumedAt.get(failure.epicId) ?? since),
+  );
+  const looping = findCrashLoops(failures, now, rule);
   if (looping.length === 0) return [];
   const parkable = await deps.db
     .select()
@@ -57,4 +62,13 @@ export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> 
     });
   }
   return parked;
+}
+
+/** When a person last resolved each epic's crash-loop escalation (`/factory resume`). */
+async function crashLoopsResolvedAt(deps: OrchestratorDeps): Promise<Map<number, Date>> {
+  const rows = await deps.db
+    .select({ epicId: escalations.epicId, resolvedAt: escalations.resolvedAt })
+    .from(escalations)
+    .where(and(eq(escalations.cause, 'crash-loop'), isNotNull(escalations.resolvedAt)));
+  return new Map(rows.flatMap((row) => (row.resolvedAt ? [[row.epicId, row.resolvedAt]] : [])));
 }

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runHealthCheck } from '../../../../src/agents/orchestrator/health/healthCheck.js';
-import { agents, escalations, type Epic, type Task } from '../../../../src/db/schema.js';
+import { resolveEscalations } from '../../../../src/agents/orchestrator/escalation/escalate.js';
+import { agents, epics, escalations, type Epic, type Task } from '../../../../src/db/schema.js';
 import { assertNockDone, githubApi, useNock } from '../../../support/github.js';
 import { createOrchestratorHarness, type OrchestratorHarness } from './harness.js';
 
@@ -109,5 +110,12 @@ describe('health check', () => {
       .where(eq(escalations.epicId, epic.id));
     expect(rows).toMatchObject([{ cause: 'crash-loop', githubCommentId: 88, resolvedAt: null }]);
     expect(await h.decisions(epic.id)).toContain('park-epic');
+
+    // A person resumes it (`/factory resume`): the failures they looked at do not park it again.
+    await resolveEscalations(h.database.db, epic.id);
+    await h.database.db.update(epics).set({ state: 'IN_PROGRESS' }).where(eq(epics.id, epic.id));
+    const third = await runHealthCheck(h.deps); // no GitHub call expected
+    expect(third.parkedEpics).toEqual([]);
+    expect((await h.epic(epic.id)).state).toBe('IN_PROGRESS');
   });
 });
