@@ -8,6 +8,7 @@ import { taskWorktreePath, type RepoPlace } from '../../git/layout.js';
 import { ensureMirror } from '../../git/mirror.js';
 import { pushTaskBranch } from '../../git/push.js';
 import { ensureTaskWorktree } from '../../git/worktree.js';
+import { answerMailTool, nextMailTurn } from '../../mail/agentMail.js';
 import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
@@ -73,6 +74,12 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     };
   }
 
+  // The worker can answer the people whose mail reaches it between its runs.
+  const answerMail = answerMailTool(flow.deps, {
+    agentId: input.agent.id,
+    installationId: epic.installationId,
+    ...ref,
+  });
   const first = await taskPrompts({
     epic,
     baseBranch: input.baseBranch,
@@ -91,6 +98,7 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       systemPrompt: first.systemPrompt,
       prompt,
       model: config.models.worker ?? env.MODEL_WORKER,
+      tools: [answerMail],
       resumeSessionId,
       maxTurns: env.AGENT_MAX_TURNS,
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
@@ -98,15 +106,25 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
     });
 
-  let result = await runAgent(first.prompt);
+  // Messages left for the task before any worker started come with the task.
+  const waitingMail = await nextMailTurn(db, input.agent.id);
+  let result = await runAgent(waitingMail ? `${first.prompt}\n\n${waitingMail}` : first.prompt);
   let testRuns: CommandResult[] = [];
-  for (let round = 1; ; round += 1) {
+  for (let round = 0; ;) {
     const stopped = agentStop(result);
     if (stopped) return stopped;
     if (result.sessionId) await updateAgent(db, input.agent.id, { sessionId: result.sessionId });
+    // Mail that came while it worked is its next turn (in the same session); the checks
+    // then run on whatever that turn changed. It does not count as a round of fixes.
+    const mail = await nextMailTurn(db, input.agent.id);
+    if (mail) {
+      result = await runAgent(mail, result.sessionId);
+      continue;
+    }
     testRuns = await runCommands(config.test, 'test', commandOptions);
     const failed = testRuns.find((check) => !check.ok);
     if (!failed) break;
+    round += 1;
     if (round > config.maxTestRounds) {
       return {
         kind: 'failed',

@@ -14,6 +14,7 @@ import { ensureTaskWorktree } from '../../git/worktree.js';
 import { ensureComment } from '../../github/comments.js';
 import { wakeMergeQueue } from '../../mergeQueue/enter.js';
 import type { JobPayload } from '../../queues/jobs.js';
+import { answerMailTool, nextMailTurn } from '../../mail/agentMail.js';
 import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
@@ -66,7 +67,6 @@ export async function reworkTask(
       from: 'IN_PROGRESS',
       patch: { headSha: outcome.headSha, failureReason: null },
     });
-    await markRoundRead(flow, task, payload.round);
     await recordDecision(db, {
       decision: `rework round ${payload.round} of task #${task.issueNumber} pushed`,
       reasoning: `Addressed ${payload.reason}; new head ${outcome.headSha.slice(0, 12)}.`,
@@ -139,6 +139,8 @@ async function runReworkRound(
   await updateAgent(db, agent.id, { currentJobId: jobId });
 
   const feedback = await roundFeedback(flow, task, payload);
+  // Given to the agent in this prompt: read now, so the mail turns do not hand it over again.
+  await markRoundRead(flow, task, payload.round);
   const conflicted =
     payload.reason === 'conflict' ? await mergeBase(worktree.path, baseBranch) : [];
   const prompts = await workerPrompts(
@@ -146,6 +148,11 @@ async function runReworkRound(
     reworkContext(task, payload, baseBranch, feedback, conflicted),
   );
 
+  const answerMail = answerMailTool(flow.deps, {
+    agentId: agent.id,
+    installationId: epic.installationId,
+    ...ref,
+  });
   const runAgent = (text: string, resumeSessionId?: string) =>
     flow.deps.agents.run({
       role: 'worker',
@@ -155,6 +162,7 @@ async function runReworkRound(
       systemPrompt: prompts.systemPrompt,
       prompt: text,
       model: config.models.worker ?? env.MODEL_WORKER,
+      tools: [answerMail],
       resumeSessionId,
       maxTurns: env.AGENT_MAX_TURNS,
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
@@ -171,12 +179,19 @@ async function runReworkRound(
     env: commandEnvironment(config.agentEnv),
     timeoutMs: flow.commandTimeoutMs,
   };
-  for (let round = 1; ; round += 1) {
+  for (let round = 0; ;) {
     const stopped = stoppedRun(result);
     if (stopped) return stopped;
+    // Mail that came while it worked is its next turn, as in the first attempt (attempt.ts).
+    const mail = await nextMailTurn(db, agent.id);
+    if (mail) {
+      result = await runAgent(mail, result.sessionId);
+      continue;
+    }
     const tests = await runCommands(config.test, 'test', commandOptions);
     const failed = tests.find((check) => !check.ok);
     if (!failed) break;
+    round += 1;
     if (round > config.maxTestRounds) {
       return {
         kind: 'stopped',
