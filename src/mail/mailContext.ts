@@ -15,7 +15,7 @@ export interface MailOptions {
   startWaitingTasks(): Promise<unknown>;
   /**
    * The directory an agent's session lives in, so it can be resumed there
-   * (a worker's worktree). Undefined: no session to resume; a fresh run answers.
+   * (where its last run used it). Undefined: no session to resume; a fresh run answers.
    */
   sessionDirOf(
     agent: Agent,

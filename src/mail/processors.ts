@@ -8,6 +8,7 @@ import type { JobProcessors } from '../queues/workers.js';
 import { handleComment } from './handleComment.js';
 import type { MailOptions } from './mailContext.js';
 import { PermissionCache } from './permissionCache.js';
+import { sessionDirectory } from './sessionPlace.js';
 
 /** The mail queue's processors. Options hook mail into the parts that own the work. */
 export function mailProcessors(
@@ -28,10 +29,13 @@ export function defaultMailOptions(deps: FactoryDeps): MailOptions {
       publishAgentCancel(deps.queues, deps.env.REDIS_PREFIX, agentId, reason),
     // The worker dispatcher: admission within the limits, claim, implement-task.
     startWaitingTasks: () => new FlowServices(deps).dispatch(),
-    sessionDirOf: (agent, recipient) => {
-      // A worker's session lives in its worktree; elsewhere there is no directory to resume in.
-      const dir = recipient.kind === 'worker' ? recipient.task.worktreePath : null;
-      return Promise.resolve(agent.kind === 'worker' && dir && existsSync(dir) ? dir : undefined);
+    sessionDirOf: async (agent, recipient) => {
+      // Where its last run left the session; for a worker whose run did not say, its worktree.
+      const recorded = await sessionDirectory(deps.db, agent);
+      const worktree =
+        agent.kind === 'worker' && recipient.kind === 'worker' ? recipient.task.worktreePath : null;
+      const dir = recorded ?? worktree;
+      return dir && existsSync(dir) ? dir : undefined;
     },
     scratchDir: async (agent) => {
       const dir = path.resolve(deps.env.WORKTREE_DIR, 'mail', `agent-${agent.id}`);

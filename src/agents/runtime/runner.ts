@@ -367,7 +367,8 @@ async function finish(
   await finishRun(db, runId, {
     status,
     numTurns: state.numTurns,
-    result: { text: state.text, sessionId: state.sessionId },
+    // The directory too: Claude Code keeps a session per directory, so a resume must run there.
+    result: { text: state.text, sessionId: state.sessionId, cwd: request.cwd },
     error: error ? { kind: error.kind, message: error.message } : undefined,
   });
   await recordUsage(db, { agentId: request.agentId, runId, ...request.context }, usage);
