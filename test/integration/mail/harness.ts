@@ -48,19 +48,24 @@ export interface MailHarness {
   close(): Promise<void>;
 }
 
+/**
+ * `agentRunner`: a runner, or one made on the harness's database (the real
+ * runner records its runs there). `env`: settings beyond the test defaults.
+ */
 export async function startMailHarness(
-  agentRunner: AgentRunner = refusingRunner,
+  agentRunner: AgentRunner | ((db: DatabaseHandle['db']) => AgentRunner) = refusingRunner,
+  env: Record<string, string> = {},
 ): Promise<MailHarness> {
   const handle = await createTestDatabase('postgres');
   const prefix = testRedisPrefix('mail');
   const queues = JobQueues.connect(testRedisUrl, prefix);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: FactoryDeps = {
-    env: parseEnv({ NODE_ENV: 'test', REDIS_PREFIX: prefix }),
+    env: parseEnv({ NODE_ENV: 'test', REDIS_PREFIX: prefix, ...env }),
     db: handle.db,
     queues,
     log,
-    agents: agentRunner,
+    agents: typeof agentRunner === 'function' ? agentRunner(handle.db) : agentRunner,
     github: {
       forInstallation: () => Promise.resolve(new TestOctokit({ auth: 'token installation' })),
       installationToken: () => Promise.resolve('installation-token'),
