@@ -118,6 +118,8 @@ async function continueTask(comment: CommentInHand, agent: Agent) {
       owner: payload.owner,
       repo: payload.repo,
       attempt: Math.max(task.attempts, 1),
+      // The attempt carries on in the session that got the answer, not from the start.
+      ...(after.sessionId ? { resumeSessionId: after.sessionId } : {}),
     },
     { jobId: jobIds.forEntity('implement-task', task.id, 'answered', payload.commentId) },
   );

@@ -35,3 +35,11 @@ export function freshAnswerPrompt(
     !task && epic.plan ? ['Its plan:', '```json', JSON.stringify(epic.plan, null, 2), '```'] : [];
   return [...subject, '', ...plan, 'Where it stands:', status, '', message].join('\n');
 }
+
+/** The worker's job carries its attempt on in the session where a person's answer reached it. */
+export function resumeTaskPrompt(task: Pick<Task, 'issueNumber' | 'title'>): string {
+  return [
+    `Carry on with task #${task.issueNumber} "${task.title}" where you left off, with the answer you were given above.`,
+    'When you are done, answer with a short summary of what you changed and why; it becomes the pull request description.',
+  ].join('\n');
+}

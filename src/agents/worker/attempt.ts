@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RepoConfig } from '../../config/repoConfig.js';
 import type { Agent, Epic, Task } from '../../db/schema.js';
 import { updateAgent } from '../../db/agents.js';
@@ -9,6 +10,9 @@ import { ensureMirror } from '../../git/mirror.js';
 import { pushTaskBranch } from '../../git/push.js';
 import { ensureTaskWorktree } from '../../git/worktree.js';
 import { answerMailTool, nextMailTurn } from '../../mail/agentMail.js';
+import { questionTools } from '../../mail/askHuman.js';
+import { resumeTaskPrompt } from '../../mail/mailPrompts.js';
+import { sessionDirectory } from '../../mail/sessionPlace.js';
 import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
@@ -27,7 +31,9 @@ import { pullRequestTitle, renderPullRequestBody } from './render.js';
 export type AttemptOutcome =
   | { kind: 'opened'; pullRequest: EnsuredPullRequest; checks: CommandResult[] }
   | { kind: 'failed'; reason: string; output: string }
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string }
+  /** The agent asked people a question (ask_human) and waits for the answer. */
+  | { kind: 'waiting' };
 
 export interface AttemptInput {
   epic: Epic;
@@ -37,6 +43,11 @@ export interface AttemptInput {
   branch: string;
   baseBranch: string;
   jobId: string;
+  /**
+   * The session to carry on in (the job's payload): used when the agent's last
+   * finished run left it in this worktree — e.g. after a person answered its question.
+   */
+  resumeSessionId?: string;
 }
 
 export async function runAttempt(flow: FlowServices, input: AttemptInput): Promise<AttemptOutcome> {
@@ -80,7 +91,15 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     installationId: epic.installationId,
     ...ref,
   });
-  const first = await taskPrompts({
+  const questions = questionTools(flow.deps, {
+    agentId: input.agent.id,
+    role: 'worker',
+    installationId: epic.installationId,
+    thread: { ...ref, issueNumber: task.issueNumber },
+    epicId: epic.id,
+    taskId: task.id,
+  });
+  const brief = await taskPrompts({
     epic,
     baseBranch: input.baseBranch,
     worktree: worktree.path,
@@ -95,10 +114,11 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       agentId: input.agent.id,
       purpose: 'implement',
       cwd: worktree.path,
-      systemPrompt: first.systemPrompt,
+      systemPrompt: brief.systemPrompt,
       prompt,
       model: config.models.worker ?? env.MODEL_WORKER,
-      tools: [answerMail],
+      tools: [answerMail, ...questions.tools],
+      afterSuccess: questions.afterSuccess,
       resumeSessionId,
       maxTurns: env.AGENT_MAX_TURNS,
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
@@ -108,12 +128,16 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
 
   // Messages left for the task before any worker started come with the task.
   const waitingMail = await nextMailTurn(db, input.agent.id);
-  let result = await runAgent(waitingMail ? `${first.prompt}\n\n${waitingMail}` : first.prompt);
+  const carryOn = await sessionToCarryOn(db, input, worktree.path);
+  const first = carryOn ? resumeTaskPrompt(task) : brief.prompt;
+  let result = await runAgent(waitingMail ? `${first}\n\n${waitingMail}` : first, carryOn);
   let testRuns: CommandResult[] = [];
   for (let round = 0; ;) {
     const stopped = agentStop(result);
     if (stopped) return stopped;
     if (result.sessionId) await updateAgent(db, input.agent.id, { sessionId: result.sessionId });
+    // It asked a person: the attempt stops here, WAITING; the answer resumes this session.
+    if (questions.asked()) return { kind: 'waiting' };
     // Mail that came while it worked is its next turn (in the same session); the checks
     // then run on whatever that turn changed. It does not count as a round of fixes.
     const mail = await nextMailTurn(db, input.agent.id);
@@ -171,6 +195,17 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     }),
   });
   return { kind: 'opened', pullRequest, checks };
+}
+
+/** The session to resume: only one a finished run of this agent left in this worktree. */
+async function sessionToCarryOn(
+  db: FlowServices['deps']['db'],
+  input: AttemptInput,
+  worktree: string,
+): Promise<string | undefined> {
+  if (!input.resumeSessionId) return undefined;
+  const dir = await sessionDirectory(db, { id: input.agent.id, sessionId: input.resumeSessionId });
+  return dir && path.resolve(dir) === path.resolve(worktree) ? input.resumeSessionId : undefined;
 }
 
 function agentStop(result: AgentRunResult): AttemptOutcome | undefined {

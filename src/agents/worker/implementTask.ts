@@ -82,7 +82,16 @@ export async function implementTask(
 
   let outcome: AttemptOutcome;
   try {
-    outcome = await runAttempt(flow, { epic, task, agent, config, branch, baseBranch, jobId });
+    outcome = await runAttempt(flow, {
+      epic,
+      task,
+      agent,
+      config,
+      branch,
+      baseBranch,
+      jobId,
+      resumeSessionId: payload.resumeSessionId,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const finalTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -138,6 +147,20 @@ async function recordOutcome(
     });
     await flow.refreshProgress(epic, `task-${task.id}-REVIEW-${pullRequest.headSha.slice(0, 12)}`);
     return 'review';
+  }
+  if (outcome.kind === 'waiting') {
+    // The task stays IN_PROGRESS with its worker WAITING; the answer resumes the session
+    // and enqueues this job again to carry the attempt on (see mail/conversation.ts).
+    await recordDecision(db, {
+      decision: `task #${task.issueNumber} waits for an answer from a person`,
+      reasoning: 'The worker asked a question with ask_human; it is posted on the task issue.',
+      context: { attempt: task.attempts },
+      agentId: task.assignedAgentId,
+      epicId: epic.id,
+      taskId: task.id,
+    });
+    await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-waiting`);
+    return 'waiting';
   }
   if (outcome.kind === 'cancelled') {
     await transitionTask(db, task.id, 'BLOCKED', {

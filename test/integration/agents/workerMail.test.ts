@@ -100,7 +100,7 @@ describe('mail to a busy worker', () => {
     expect(runs[1]?.prompt).toContain('New mail arrived while you were working');
     expect(runs[1]?.prompt).toContain('MID-RUN: please also add a title.');
     expect(runs[1]?.resumeSessionId).toBe(`session-${task.id}`);
-    expect(runs[1]?.tools?.map((tool) => tool.name)).toEqual(['answer_mail']);
+    expect(runs[1]?.tools?.map((tool) => tool.name)).toEqual(['answer_mail', 'ask_human']);
     task = await getTask(harness.deps.db, task.id);
     for (const row of [early, midRun!]) {
       expect(await reload(row)).toMatchObject({
