@@ -12,6 +12,7 @@ import { jobIds, type JobPayload } from '../../queues/jobs.js';
 import type { FlowServices } from '../flow/services.js';
 import { planSchema, type Plan } from './plan.js';
 import { planPrompts, submitPlanTool } from './prompt.js';
+import { answerPlanningMail } from './planMail.js';
 import { renderPlanComment } from './render.js';
 import { ensureSupervisorAgent } from './supervisorAgent.js';
 
@@ -125,6 +126,13 @@ async function makePlan(flow: FlowServices, epic: Epic): Promise<MadePlan> {
       .where(and(eq(epics.id, epic.id), eq(epics.state, 'PLANNING'), isNull(epics.plan)))
       .returning();
     const kept = stored ? plan : (parseStoredPlan((await findEpic(db, epic.id))?.plan) ?? plan);
+    await answerPlanningMail(flow, epic, {
+      agentId: agent.id,
+      sessionId: result.sessionId,
+      cwd: checkout,
+      model: config.models.supervisor ?? env.MODEL_SUPERVISOR,
+      systemPrompt: prompts.systemPrompt,
+    });
     if (stored) {
       await recordDecision(db, {
         decision: `planned epic #${epic.issueNumber} as ${plan.tasks.length} task${plan.tasks.length === 1 ? '' : 's'}`,

@@ -1,6 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRunRequest, AgentRunResult } from '../../../src/agents/runtime/types.js';
+import type {
+  AgentRunRequest,
+  AgentRunResult,
+  StructuredRunResult,
+} from '../../../src/agents/runtime/types.js';
 import { createSubIssues } from '../../../src/agents/supervisor/createSubIssues.js';
 import { planEpic } from '../../../src/agents/supervisor/planEpic.js';
 import { implementTask } from '../../../src/agents/worker/implementTask.js';
@@ -11,10 +15,11 @@ import { FakeAgentRunner } from '../../support/flow/fakeAgentRunner.js';
 import { createFlowHarness, type FlowHarness } from '../../support/flow/flowHarness.js';
 
 /**
- * A busy worker gets the mail people sent it at its next turn: between the
- * runs of its attempt (and of a rework round) the job hands it the unread
- * mail, in the same session, marks it read, and the worker can answer in the
- * thread with its answer_mail tool.
+ * A busy agent gets the mail people sent it at its next turn: between the
+ * runs of a worker's attempt (and of a rework round), and after the
+ * supervisor's planning run, the job hands it the unread mail in the same
+ * session, marks it read, and the agent can answer in the thread with its
+ * answer_mail tool.
  */
 
 const ref = { installationId: 1, owner: 'acme', repo: 'app' };
@@ -146,5 +151,75 @@ describe('mail to a busy worker', () => {
     expect(runs[1]?.prompt).not.toContain('FEEDBACK');
     expect(runs[1]?.resumeSessionId).toBe(`session-${task.id}`);
     expect((await reload(midRun!)).readAt).not.toBeNull();
+  });
+});
+
+/** A fake supervisor that gets mail while it plans, and answers mail it is given. */
+class PlanningAgent extends FakeAgentRunner {
+  duringPlan?: (request: AgentRunRequest) => Promise<void>;
+
+  override async runStructured<T>(
+    request: AgentRunRequest,
+    submit: { toolName: string; schema: { parse(value: unknown): T } },
+  ): Promise<StructuredRunResult<T>> {
+    await this.duringPlan?.(request);
+    return super.runStructured(request, submit);
+  }
+
+  override async run(request: AgentRunRequest): Promise<AgentRunResult> {
+    const id = /Message (\d+)/.exec(request.prompt)?.[1];
+    const answer = request.tools?.find((tool) => tool.name === 'answer_mail');
+    if (id && answer)
+      await answer.handler({ messageId: Number(id), answer: 'PLAN-ANSWER: yes, two tasks.' });
+    return super.run(request);
+  }
+}
+
+describe('mail to a busy supervisor', () => {
+  let harness: FlowHarness;
+  const agents = new PlanningAgent(plan);
+
+  beforeAll(async () => {
+    harness = await createFlowHarness({ agents, config: 'planApproval: true' });
+  });
+  afterAll(() => harness.close());
+
+  it('gives it the mail that came while it planned, in its planning session, once the plan is in', async () => {
+    const epic = await harness.createEpic('Plan', 'Plan this.');
+    let message: Mail | undefined;
+    agents.duringPlan = async (request) => {
+      [message] = await harness.deps.db
+        .insert(mail)
+        .values({
+          githubCommentId: 990_001,
+          fromHuman: 'alice',
+          subject: `Comment on #${epic.issueNumber}`,
+          body: 'PLAN-QUESTION: will it be two tasks?',
+          epicId: epic.id,
+          toAgentId: request.agentId,
+        })
+        .returning();
+    };
+    expect(await planEpic(harness.flow, { epicId: epic.id, ...ref }, job)).toBe(
+      'awaiting-approval',
+    );
+
+    const [planning, mailTurn] = agents.requests;
+    expect(planning?.purpose).toBe('plan');
+    expect(mailTurn).toMatchObject({
+      role: 'supervisor',
+      purpose: 'mail',
+      cwd: planning?.cwd,
+      resumeSessionId: 'session-plan',
+    });
+    expect(mailTurn?.prompt).toContain('PLAN-QUESTION: will it be two tasks?');
+    expect(mailTurn?.tools?.map((tool) => tool.name)).toEqual(['answer_mail']);
+    expect(agents.requests).toHaveLength(2);
+    const [row] = await harness.deps.db.select().from(mail).where(eq(mail.id, message!.id));
+    expect(row?.readAt).not.toBeNull();
+    const answers = harness.github
+      .commentsOn(epic.issueNumber)
+      .filter((c) => c.body.includes('@alice PLAN-ANSWER: yes, two tasks.'));
+    expect(answers).toHaveLength(1);
   });
 });
