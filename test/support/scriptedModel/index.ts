@@ -40,7 +40,8 @@
  * authentication_error, 400 invalid_request_error; `shouldRetry` sets the
  * `x-should-retry` header the client obeys — hang() (never answers, for
  * timeouts; close() drops it), dynamic(request => turn). Replies take
- * `{ usage, delayMs }`; default usage is 100 input / 20 output tokens.
+ * `{ usage, delayMs, heldUntil }` (heldUntil: a promise the reply waits for);
+ * default usage is 100 input / 20 output tokens.
  * Streaming requests (`stream: true`) get SSE: message_start,
  * content_block_start, content_block_delta (text_delta / input_json_delta, in
  * several pieces), content_block_stop, message_delta (stop_reason, usage),

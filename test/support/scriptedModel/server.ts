@@ -172,8 +172,13 @@ export async function startScriptedModel(
     const model = recorded.view?.body.model ?? 'scripted';
     const write = () =>
       stream ? writeStreamReply(res, chosen, model) : writeJsonReply(res, chosen, model);
-    if (chosen.delayMs > 0) setTimeout(write, chosen.delayMs).unref();
-    else write();
+    const go = () => {
+      if (res.destroyed) return; // the client gave up while the turn was held
+      if (chosen.delayMs > 0) setTimeout(write, chosen.delayMs).unref();
+      else write();
+    };
+    if (chosen.heldUntil) void chosen.heldUntil.then(go, go);
+    else go();
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -22,6 +22,8 @@ export interface ReplyTurn {
   usage: Usage;
   /** Wait this long before answering (the agent looks busy meanwhile). */
   delayMs: number;
+  /** Answer only once this settles: the test decides when the agent's turn may end. */
+  heldUntil?: Promise<unknown>;
 }
 
 export interface ErrorTurn {
@@ -46,6 +48,7 @@ export interface DynamicTurn {
 export interface ReplyOptions {
   usage?: Partial<Usage>;
   delayMs?: number;
+  heldUntil?: Promise<unknown>;
 }
 
 export interface ToolCall {
@@ -81,6 +84,7 @@ const reply = (
   stopReason,
   usage: { ...defaultUsage, ...options.usage },
   delayMs: options.delayMs ?? 0,
+  ...(options.heldUntil ? { heldUntil: options.heldUntil } : {}),
 });
 
 const toolUseBlock = (call: ToolCall): ReplyBlock => ({
