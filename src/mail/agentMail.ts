@@ -75,7 +75,8 @@ export function answerMailTool(
       await sendMail(deps, {
         installationId: place.installationId,
         thread: thread.thread,
-        dedupeKey: `reply-${thread.kind}-${message.githubCommentId}`,
+        // Not the `reply-…` key: that one carried Factory's "it reads your message at its next turn".
+        dedupeKey: `answer-${thread.kind}-${message.githubCommentId}`,
         subject: `Re: ${message.subject}`,
         body: `@${message.fromHuman} ${answer}`,
         from: { agentId: place.agentId },

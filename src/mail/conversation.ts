@@ -3,7 +3,8 @@ import { findAgent, listAgents } from '../db/agents.js';
 import type { Database } from '../db/connection.js';
 import type { Agent } from '../db/schema.js';
 import { jobIds } from '../queues/jobs.js';
-import { questionTools } from './askHuman.js';
+import { answerMailTool, nextMailTurn } from './agentMail.js';
+import { questionTools, type QuestionTools } from './askHuman.js';
 import { messageForAgent } from './framing.js';
 import { answerSystemPrompt, freshAnswerPrompt } from './mailPrompts.js';
 import { addressMail, findMailByDedupeKey, markMailRead, unmarkMailRead } from './mailbox.js';
@@ -76,9 +77,11 @@ async function answerWith(comment: CommentInHand, agent: Agent, text: string) {
     context: { installationId: comment.payload.installationId, epicId: epic.id, taskId: task?.id },
   };
   let answer: string;
+  let sessionId: string | undefined;
   try {
     const result = await deps.agents.run(request);
     if (questions.asked()) return; // the question it posted is its answer for now
+    if (result.status === 'succeeded') sessionId = result.sessionId;
     answer =
       result.status === 'succeeded'
         ? result.text.trim() || '(The agent finished without a written answer.)'
@@ -98,7 +101,45 @@ async function answerWith(comment: CommentInHand, agent: Agent, text: string) {
     epicId: epic.id,
     taskId: task?.id ?? null,
   });
+  await readMailMeanwhile(comment, request, questions, sessionId);
+  if (questions.asked()) return;
   if (wasWaiting && task && agent.kind === 'worker') await continueTask(comment, agent);
+}
+
+/** People writing faster than this many turns get the rest at the agent's next run. */
+const maxMailTurns = 3;
+
+/**
+ * Messages that reached the agent while it answered (it was BUSY, so their
+ * authors were told it reads them at its next turn): its next turns, in the
+ * same session, where it answers them with answer_mail.
+ */
+async function readMailMeanwhile(
+  comment: CommentInHand,
+  request: AgentRunRequest,
+  questions: QuestionTools,
+  sessionId: string | undefined,
+) {
+  const { deps, payload } = comment;
+  const answerMail = answerMailTool(deps, {
+    agentId: request.agentId,
+    installationId: payload.installationId,
+    owner: payload.owner,
+    repo: payload.repo,
+  });
+  let session = sessionId;
+  for (let turn = 0; turn < maxMailTurns && session && !questions.asked(); turn += 1) {
+    const mail = await nextMailTurn(deps.db, request.agentId);
+    if (!mail) return;
+    const result = await deps.agents.run({
+      ...request,
+      prompt: mail,
+      resumeSessionId: session,
+      tools: [...(request.tools ?? []), answerMail],
+    });
+    if (result.status !== 'succeeded') return;
+    session = result.sessionId ?? session;
+  }
 }
 
 /**

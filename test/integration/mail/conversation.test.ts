@@ -64,7 +64,8 @@ beforeAll(async () => {
     { WORKTREE_DIR: path.join(scratch, 'worktrees') },
   );
   // The default session directories; the dispatcher is not here (cancelWorker.test.ts has /factory cancel).
-  workers = startMailWorkers(h, { startWaitingTasks: () => Promise.resolve() });
+  // Two at once, as in production (there four): a comment can reach an agent busy with another.
+  workers = startMailWorkers(h, { startWaitingTasks: () => Promise.resolve() }, 2);
   permissionOf('alice', 'admin');
 }, 120_000);
 
@@ -83,9 +84,15 @@ afterAll(async () => {
 });
 
 async function say(body: string, issueNumber: number) {
+  const commentId = await post(body, issueNumber);
+  await waitForJob(h, 'mail', commentJobId('issue', commentId), 200_000);
+  return commentId;
+}
+
+/** A comment delivered; its job is left to run. */
+async function post(body: string, issueNumber: number) {
   const event = issueCommentEvent({ body, issueNumber, author: 'alice' });
   await receive(h.probot, event);
-  await waitForJob(h, 'mail', commentJobId('issue', event.payload.comment.id), 200_000);
   return event.payload.comment.id;
 }
 
@@ -192,5 +199,62 @@ describe('talking to agents through comments', { timeout: 300_000 }, () => {
       .queue('task')
       .getJob(jobIds.forEntity('implement-task', task.id, 'answered', replyId));
     expect(job?.data).toMatchObject({ taskId: task.id, attempt: 1 });
+  });
+
+  it('gives an agent busy answering one comment the next at its next turn, answered in the thread', async () => {
+    const epic = await seedEpic(h.deps, { state: 'IN_PROGRESS' });
+    const supervisor = await seedAgent(h.deps, { kind: 'supervisor', epicId: epic.id });
+    let release!: () => void;
+    const firstAnswerHeld = new Promise<void>((resolve) => (release = resolve));
+    model.script(match.promptIncludes('FIRST-C'), [
+      turn.text('ANSWER-C1: the first answer.', { heldUntil: firstAnswerHeld }),
+      // Its next turn carries the new mail; it answers it by the message id it was given.
+      turn.dynamic((request) =>
+        turn.factoryTool('answer_mail', {
+          messageId: Number(/Message (\d+)/.exec(request.promptText)?.[1]),
+          answer: 'ANSWER-C2: the second answer.',
+        }),
+      ),
+      turn.text('Answered the new mail.'),
+    ]);
+    const firstId = await post('@factory-app FIRST-C: what comes first?', epic.issueNumber);
+    const first = await model.waitForRequest(
+      (r) => r.view?.promptText.includes('FIRST-C') === true,
+      200_000,
+    );
+    expect((await agentRow(supervisor.id)).state).toBe('BUSY');
+
+    const busy = expectComment(epic.issueNumber, (b) => b.includes('is busy right now'), 94_001);
+    const secondId = await say('@factory-app SECOND-C: and the tests?', epic.issueNumber);
+    expect(busy.scope.isDone()).toBe(true);
+    const [second] = await h.deps.db.select().from(mail).where(eq(mail.githubCommentId, secondId));
+    expect(second).toMatchObject({ toAgentId: supervisor.id, readAt: null });
+
+    const answers = [
+      expectComment(epic.issueNumber, (b) => b.includes('@alice ANSWER-C1'), 94_002),
+      expectComment(epic.issueNumber, (b) => b.includes('@alice ANSWER-C2'), 94_003),
+    ];
+    release();
+    await waitForJob(h, 'mail', commentJobId('issue', firstId), 200_000);
+
+    expect(answers.map((a) => a.scope.isDone())).toEqual([true, true]);
+    const [read] = await h.deps.db.select().from(mail).where(eq(mail.id, second!.id));
+    expect(read?.readAt).not.toBeNull();
+    // The next turn resumed the same session, with the new message in it.
+    const next = requestsOf('SECOND-C');
+    expect(next[0]?.view.sessionId).toBe(first.view?.sessionId);
+    expect(next[0]?.view.turnIndex).toBe(1);
+    expect(next[0]?.view.promptText).toContain('New mail arrived while you were working');
+    expect(next[0]?.view.toolNames).toContain('mcp__factory__answer_mail');
+    const replies = await h.deps.db.select().from(mail).where(eq(mail.epicId, epic.id));
+    expect(
+      replies
+        .filter((r) => r.isForHuman)
+        .map((r) => r.dedupeKey)
+        .sort(),
+    ).toEqual(
+      [`answer-issue-${secondId}`, `reply-issue-${firstId}`, `reply-issue-${secondId}`].sort(),
+    );
+    expect((await agentRow(supervisor.id)).state).toBe('IDLE');
   });
 });

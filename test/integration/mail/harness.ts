@@ -238,13 +238,18 @@ export function receive(
 }
 
 /** Runs the mail queue in this process with the given hooks; close it in afterAll. */
-export function startMailWorkers(h: MailHarness, overrides: Partial<MailOptions> = {}) {
+export function startMailWorkers(
+  h: MailHarness,
+  overrides: Partial<MailOptions> = {},
+  concurrency = 1,
+) {
   return startQueueWorkers({
     redisUrl: testRedisUrl,
     prefix: h.prefix,
     processors: mailProcessors(h.deps, overrides),
     log: h.deps.log,
     queues: ['mail'],
+    concurrency: { mail: concurrency },
   });
 }
 
