@@ -81,6 +81,14 @@ export async function updateAgent(db: Database, id: number, patch: AgentPatch): 
   return row;
 }
 
+/** Clears the job an agent names, if it still names `jobId` (another job may have named itself since). */
+export async function releaseAgentJob(db: Database, id: number, jobId: string): Promise<void> {
+  await db
+    .update(agents)
+    .set({ currentJobId: null })
+    .where(and(eq(agents.id, id), eq(agents.currentJobId, jobId)));
+}
+
 export async function recordHeartbeat(db: Database, id: number, at = new Date()): Promise<void> {
   await db.update(agents).set({ lastHeartbeatAt: at }).where(eq(agents.id, id));
 }

@@ -1,5 +1,5 @@
 import type { AgentRunRequest } from '../agents/runtime/types.js';
-import { findAgent, listAgents } from '../db/agents.js';
+import { findAgent, listAgents, releaseAgentJob, updateAgent } from '../db/agents.js';
 import type { Database } from '../db/connection.js';
 import type { Agent } from '../db/schema.js';
 import { jobIds } from '../queues/jobs.js';
@@ -40,7 +40,24 @@ export async function deliverMessage(comment: CommentInHand, text: string): Prom
   await answerWith(comment, agent, text);
 }
 
+/**
+ * While it answers, the agent names this comment's job as its current job: the
+ * health check judges a BUSY agent by that job, and the one it named before
+ * (e.g. the finished implement-task of a worker that asked a question) would
+ * make it look dead.
+ */
 async function answerWith(comment: CommentInHand, agent: Agent, text: string) {
+  const { payload } = comment;
+  const jobId = jobIds.forEntity('handle-comment', payload.commentKind, payload.commentId);
+  await updateAgent(comment.deps.db, agent.id, { currentJobId: jobId });
+  try {
+    await runAnswer(comment, agent, text);
+  } finally {
+    await releaseAgentJob(comment.deps.db, agent.id, jobId);
+  }
+}
+
+async function runAnswer(comment: CommentInHand, agent: Agent, text: string) {
   const { deps, options, mail, recipient, speaker } = comment;
   const epic = epicOf(comment);
   const task = taskOf(comment);

@@ -222,7 +222,11 @@ describe('talking to agents through comments', { timeout: 300_000 }, () => {
       (r) => r.view?.promptText.includes('FIRST-C') === true,
       200_000,
     );
-    expect((await agentRow(supervisor.id)).state).toBe('BUSY');
+    // BUSY, naming this comment's job: the health check judges it by that job.
+    expect(await agentRow(supervisor.id)).toMatchObject({
+      state: 'BUSY',
+      currentJobId: commentJobId('issue', firstId),
+    });
 
     const busy = expectComment(epic.issueNumber, (b) => b.includes('is busy right now'), 94_001);
     const secondId = await say('@factory-app SECOND-C: and the tests?', epic.issueNumber);
@@ -255,6 +259,6 @@ describe('talking to agents through comments', { timeout: 300_000 }, () => {
     ).toEqual(
       [`answer-issue-${secondId}`, `reply-issue-${firstId}`, `reply-issue-${secondId}`].sort(),
     );
-    expect((await agentRow(supervisor.id)).state).toBe('IDLE');
+    expect(await agentRow(supervisor.id)).toMatchObject({ state: 'IDLE', currentJobId: null });
   });
 });
