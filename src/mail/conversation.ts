@@ -1,13 +1,19 @@
-import type { AgentRunRequest } from '../agents/runtime/types.js';
+import type { AgentRunRequest, AgentRunResult } from '../agents/runtime/types.js';
 import { findAgent, listAgents, releaseAgentJob, updateAgent } from '../db/agents.js';
 import type { Database } from '../db/connection.js';
 import type { Agent } from '../db/schema.js';
 import { jobIds } from '../queues/jobs.js';
-import { answerMailTool, nextMailTurn } from './agentMail.js';
+import { answerMailTool, mailForAgent } from './agentMail.js';
 import { questionTools, type QuestionTools } from './askHuman.js';
 import { messageForAgent } from './framing.js';
 import { answerSystemPrompt, freshAnswerPrompt } from './mailPrompts.js';
-import { addressMail, findMailByDedupeKey, markMailRead, unmarkMailRead } from './mailbox.js';
+import {
+  addressMail,
+  findMailByDedupeKey,
+  markMailRead,
+  takeUnreadMail,
+  unmarkMailRead,
+} from './mailbox.js';
 import { epicOf, taskOf, type CommentInHand } from './mailContext.js';
 import { postMail, sendMail } from './sendMail.js';
 import { describeEpicStatus, describeTaskStatus, loadEpicStatus, loadTaskCost } from './status.js';
@@ -146,14 +152,22 @@ async function readMailMeanwhile(
   });
   let session = sessionId;
   for (let turn = 0; turn < maxMailTurns && session && !questions.asked(); turn += 1) {
-    const mail = await nextMailTurn(deps.db, request.agentId);
-    if (!mail) return;
-    const result = await deps.agents.run({
-      ...request,
-      prompt: mail,
-      resumeSessionId: session,
-      tools: [...(request.tools ?? []), answerMail],
-    });
+    const messages = await takeUnreadMail(deps.db, request.agentId);
+    if (messages.length === 0) return;
+    let result: AgentRunResult;
+    try {
+      result = await deps.agents.run({
+        ...request,
+        prompt: mailForAgent(messages),
+        resumeSessionId: session,
+        tools: [...(request.tools ?? []), answerMail],
+      });
+    } catch (error) {
+      if (!isAgentBusyError(error)) throw error;
+      // Another job started it meanwhile: that run's next turn gets the messages.
+      for (const message of messages) await unmarkMailRead(deps.db, message.id);
+      return;
+    }
     if (result.status !== 'succeeded') return;
     session = result.sessionId ?? session;
   }
