@@ -1,6 +1,4 @@
-import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import type { Database } from '../../db/connection.js';
-import { agents, type Epic, type Task } from '../../db/schema.js';
+import type { Epic, Task } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import type { JobQueues } from '../../queues/producer.js';
 
@@ -13,11 +11,12 @@ export function implementTaskJobId(taskId: number, attempt: number): string {
  * Makes sure the `implement-task` job of this attempt will run now: added if
  * there is none (or it was lost), woken if it sleeps after an earlier "no
  * slot" answer, added again if it ended while its task still waits to start.
- * Returns whether it changed anything. A crashed attempt's session is passed
- * on, so the next attempt can resume it.
+ * Returns whether it changed anything. It names no session to resume: a
+ * new attempt starts fresh unless the worker finds its previous run was
+ * interrupted; only an answered question carries its session on.
  */
 export async function ensureImplementJob(
-  deps: { db: Database; queues: JobQueues },
+  deps: { queues: JobQueues },
   epic: Epic,
   task: Task,
   attempt: number,
@@ -33,12 +32,6 @@ export async function ensureImplementJob(
     if (state !== 'completed' && state !== 'failed') return false;
     await existing.remove();
   }
-  const [previous] = await deps.db
-    .select({ sessionId: agents.sessionId })
-    .from(agents)
-    .where(and(eq(agents.taskId, task.id), isNotNull(agents.sessionId)))
-    .orderBy(desc(agents.id))
-    .limit(1);
   await deps.queues.enqueue(
     'implement-task',
     {
@@ -47,7 +40,6 @@ export async function ensureImplementJob(
       owner: epic.repoOwner,
       repo: epic.repoName,
       attempt,
-      ...(previous?.sessionId ? { resumeSessionId: previous.sessionId } : {}),
     },
     { jobId },
   );
