@@ -62,6 +62,8 @@ export class FakeGitHub {
   readonly pulls = new Map<number, FakePull>();
   readonly reviews = new Map<number, FakeReview[]>();
   readonly issues = new Map<number, FakeIssue>();
+  /** Sub-issues of an issue, by number (what reconciliation reads of an epic). */
+  readonly subIssues = new Map<number, number[]>();
   readonly checks = new Map<string, FakeCheck[]>();
   /** Every merge the fake performed: PR number, head sha merged, base before. */
   readonly merges: { pr: number; headSha: string; checks: FakeCheck[] }[] = [];
@@ -292,10 +294,29 @@ export class FakeGitHub {
       issue.labels = issue.labels.filter((l) => l !== name);
       return [200, []];
     }
+    if ((match = m(/^\/issues\/(\d+)\/sub_issues$/)) && method === 'GET') {
+      const children = this.subIssues.get(Number(match[1])) ?? [];
+      return [
+        200,
+        children.map((number) => ({
+          id: 2000 + number,
+          number,
+          title: `Task ${number}`,
+          body: '',
+        })),
+      ];
+    }
     if ((match = m(/^\/issues\/(\d+)$/))) {
       const issue = this.issue(Number(match[1]));
       if (method === 'PATCH' && body.state) issue.state = body.state as FakeIssue['state'];
-      return [200, { number: Number(match[1]), state: issue.state }];
+      return [
+        200,
+        {
+          number: Number(match[1]),
+          state: issue.state,
+          labels: issue.labels.map((name) => ({ name })),
+        },
+      ];
     }
     return [
       404,

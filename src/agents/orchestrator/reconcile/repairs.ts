@@ -1,15 +1,6 @@
-import { and, eq } from 'drizzle-orm';
-import { taskStateMachine } from '../../../domain/taskStateMachine.js';
-import {
-  mergeQueueEntries,
-  tasks,
-  type Epic,
-  type Task,
-  type TaskState,
-} from '../../../db/schema.js';
-import { jobIds } from '../../../queues/jobs.js';
+import type { Epic, Task } from '../../../db/schema.js';
 import { addTaskForSubIssue } from '../../../intake/subIssues.js';
-import { tellPeople } from '../escalation/tellPeople.js';
+import { wakeMergeQueue } from '../../../mergeQueue/enter.js';
 import type { OrchestratorDeps } from '../orchestratorDeps.js';
 import type { SubIssueView } from './diffEpic.js';
 
@@ -39,67 +30,25 @@ export interface ReconcileRepairs {
 
 /**
  * A missed sub-issue goes through the sub-issue intake's own function. A
- * missed close is a stand-in until the merge queue exports its closed-PR
- * handling: a merged PR completes its task and moves the queue on; a PR
- * closed unmerged blocks its task with a comment.
+ * missed close wakes the epic's merge queue exactly as the
+ * `pull_request.closed` webhook does: the queue reads the PR from GitHub
+ * itself and records the merge and moves on, or blocks the task with its
+ * comment — one version of that behaviour, the queue's. The job id names the
+ * PR, so a pass repeated before the queue has run adds no second job.
  */
 export const defaultRepairs: ReconcileRepairs = {
   async addTask(deps, epic, subIssue) {
     await addTaskForSubIssue(deps, epic, subIssue);
   },
 
-  async pullRequestClosed(deps, epic, task, pull) {
-    if (pull.merged) {
-      await deps.db
-        .update(mergeQueueEntries)
-        .set({ state: 'merged', mergedAt: deps.now(), mergedSha: pull.mergedSha })
-        .where(and(eq(mergeQueueEntries.taskId, task.id), eq(mergeQueueEntries.state, 'queued')));
-      await moveTask(deps, task, ['REVIEW', 'COMPLETED'], { completedAt: deps.now() });
-    } else {
-      await deps.db
-        .update(mergeQueueEntries)
-        .set({ state: 'removed' })
-        .where(and(eq(mergeQueueEntries.taskId, task.id), eq(mergeQueueEntries.state, 'queued')));
-      const reason = `PR #${pull.number} was closed without merging`;
-      await moveTask(deps, task, ['BLOCKED'], { blockedReason: reason });
-      await tellPeople(deps, {
-        epic,
-        issueNumber: task.issueNumber,
-        taskId: task.id,
-        dedupeKey: `pr-closed-${task.id}-${pull.number}`,
-        subject: 'Pull request closed',
-        body: `**Blocked:** ${reason}. Reopen it to continue, or comment \`/factory retry\` for a fresh attempt.`,
-      });
-    }
-    await deps.queues.enqueue(
-      'advance-merge-queue',
-      { epicId: epic.id, ...githubRef(epic) },
-      { jobId: jobIds.forEntity('advance-merge-queue', epic.id, 'pr', pull.number, 'closed') },
-    );
+  async pullRequestClosed(deps, epic, _task, pull) {
+    await wakeMergeQueue(deps, { epicId: epic.id, ...githubRef(epic) }, [
+      'pr',
+      pull.number,
+      'closed',
+    ]);
   },
 };
-
-/** Walks a task through legal moves (e.g. IN_PROGRESS → REVIEW → COMPLETED), each guarded. */
-async function moveTask(
-  deps: OrchestratorDeps,
-  task: Task,
-  path: readonly TaskState[],
-  extra: Partial<Pick<Task, 'completedAt' | 'blockedReason'>>,
-) {
-  let from = task.state;
-  const target = path[path.length - 1];
-  const steps = taskStateMachine.canTransition(from, target ?? from) ? path.slice(-1) : path;
-  for (const to of steps) {
-    if (from === to || !taskStateMachine.canTransition(from, to)) continue;
-    const [moved] = await deps.db
-      .update(tasks)
-      .set({ state: to, ...(to === target ? extra : {}) })
-      .where(and(eq(tasks.id, task.id), eq(tasks.state, from)))
-      .returning({ id: tasks.id });
-    if (!moved) return;
-    from = to;
-  }
-}
 
 export function githubRef(epic: Epic) {
   return { installationId: epic.installationId, owner: epic.repoOwner, repo: epic.repoName };
