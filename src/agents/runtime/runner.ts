@@ -34,6 +34,7 @@ import {
   type UsageByModel,
 } from './runRecords.js';
 import { InvalidOutputError, TimeoutError } from './runErrors.js';
+import { sessionTranscriptExists } from './sessionTranscript.js';
 import { runStructured } from './structured.js';
 import { createToolGuard, type ToolInterceptor } from './toolGuard.js';
 import { rolePolicy } from './toolPolicy.js';
@@ -89,8 +90,11 @@ export interface RunExtras {
 
 export function createAgentRunner(config: AgentRunnerConfig): AgentRunner & {
   runWith(request: AgentRunRequest, extras: RunExtras): Promise<AgentRunResult>;
+  sessionTranscriptExists(sessionId: string, cwd: string): boolean;
 } {
   const runner = {
+    sessionTranscriptExists: (sessionId: string, cwd: string) =>
+      sessionTranscriptExists(agentHomeOf(config), sessionId, cwd),
     run: (request: AgentRunRequest) => runAgent(config, request, {}),
     runWith: (request: AgentRunRequest, extras: RunExtras) => runAgent(config, request, extras),
     runStructured<T>(
@@ -298,7 +302,7 @@ function engineOptions(
   log: Logger,
 ): Options {
   const source = config.env ?? process.env;
-  const home = ensureAgentHome(config.agentHome ?? path.join(tmpdir(), 'factory-agent-home'));
+  const home = ensureAgentHome(agentHomeOf(config));
   const policy = rolePolicy(request.role);
   const tools = [...(request.tools ?? []), ...(extras.tools ?? [])];
   const { env, refused } = buildAgentEnv({
@@ -404,6 +408,10 @@ async function finish(
     usage: totalUsage(usage),
     error,
   };
+}
+
+function agentHomeOf(config: AgentRunnerConfig): string {
+  return config.agentHome ?? path.join(tmpdir(), 'factory-agent-home');
 }
 
 export function totalUsage(usage: UsageByModel[]): AgentUsage {

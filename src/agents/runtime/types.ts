@@ -93,4 +93,9 @@ export interface AgentRunner {
     request: AgentRunRequest,
     submit: { toolName: string; description: string; schema: z.ZodType<T> },
   ): Promise<StructuredRunResult<T>>;
+  /**
+   * Whether a session run in `cwd` can be resumed: its transcript is where the
+   * engine will look. A runner without it cannot tell, and callers start fresh.
+   */
+  sessionTranscriptExists?(sessionId: string, cwd: string): boolean;
 }

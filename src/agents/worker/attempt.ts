@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { RepoConfig } from '../../config/repoConfig.js';
 import type { Agent, Epic, Task } from '../../db/schema.js';
 import { updateAgent } from '../../db/agents.js';
+import { recordDecision } from '../../db/decisions.js';
 import { updateTask } from '../../db/tasks.js';
 import { taskCost } from '../../db/usage.js';
 import { commitAll, commitsAhead } from '../../git/commit.js';
@@ -18,8 +19,10 @@ import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
 import { taskPrompts, testFeedbackPrompt } from './prompt.js';
+import { findInterruptedRun } from './interruptedRun.js';
 import { ensurePullRequest, type EnsuredPullRequest } from './pullRequest.js';
 import { pullRequestTitle, renderPullRequestBody } from './render.js';
+import { decideSessionStart, interruptedPrompt, type SessionStart } from './sessionStart.js';
 
 /**
  * One attempt at a task, from worktree to pull request. It returns what
@@ -128,9 +131,15 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
 
   // Messages left for the task before any worker started come with the task.
   const waitingMail = await nextMailTurn(db, input.agent.id);
+  // An answered question carries its session on; a crash's interrupted run may be resumed.
   const carryOn = await sessionToCarryOn(db, input, worktree.path);
-  const first = carryOn ? resumeTaskPrompt(task) : brief.prompt;
-  let result = await runAgent(waitingMail ? `${first}\n\n${waitingMail}` : first, carryOn);
+  const start = carryOn ? undefined : await sessionStart(flow, input, worktree.path);
+  const [first, resumeId] = carryOn
+    ? [resumeTaskPrompt(task), carryOn]
+    : start?.kind === 'resume'
+      ? [interruptedPrompt(task.attempts), start.sessionId]
+      : [brief.prompt, undefined];
+  let result = await runAgent(waitingMail ? `${first}\n\n${waitingMail}` : first, resumeId);
   let testRuns: CommandResult[] = [];
   for (let round = 0; ;) {
     const stopped = agentStop(result);
@@ -206,6 +215,39 @@ async function sessionToCarryOn(
   if (!input.resumeSessionId) return undefined;
   const dir = await sessionDirectory(db, { id: input.agent.id, sessionId: input.resumeSessionId });
   return dir && path.resolve(dir) === path.resolve(worktree) ? input.resumeSessionId : undefined;
+}
+
+/**
+ * Resume the session of a run a crash cut off, or start fresh (sessionStart.ts
+ * decides); a resume, or a resume that cannot be, is a decision on record.
+ */
+async function sessionStart(
+  flow: FlowServices,
+  input: AttemptInput,
+  cwd: string,
+): Promise<SessionStart> {
+  const { db } = flow.deps;
+  const interrupted = await findInterruptedRun(db, input.task.id);
+  const start = decideSessionStart({
+    interrupted,
+    transcriptExists: interrupted
+      ? (flow.deps.agents.sessionTranscriptExists?.(interrupted.sessionId, cwd) ?? false)
+      : false,
+  });
+  if (interrupted) {
+    await recordDecision(db, {
+      decision:
+        start.kind === 'resume'
+          ? `attempt ${input.task.attempts} of task #${input.task.issueNumber} resumes the interrupted session`
+          : `attempt ${input.task.attempts} of task #${input.task.issueNumber} starts a fresh session`,
+      reasoning: start.reason,
+      context: { attempt: input.task.attempts, interrupted, start: start.kind },
+      agentId: input.agent.id,
+      epicId: input.epic.id,
+      taskId: input.task.id,
+    });
+  }
+  return start;
 }
 
 function agentStop(result: AgentRunResult): AttemptOutcome | undefined {

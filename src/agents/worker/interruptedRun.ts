@@ -1,0 +1,34 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Database } from '../../db/connection.js';
+import { agentRuns, agents } from '../../db/schema.js';
+import type { InterruptedRun } from './sessionStart.js';
+
+/**
+ * The task's last worker run, if a crash cut it off: the runner finishes every
+ * run it is still alive to finish (succeeded, failed or cancelled), so a run
+ * left `running` whose agent the orchestrator has since buried as FAILED is
+ * one whose process died mid-run. Its session id was stored as soon as the
+ * engine named it, for exactly this.
+ */
+export async function findInterruptedRun(
+  db: Database,
+  taskId: number,
+): Promise<InterruptedRun | null> {
+  const [last] = await db
+    .select({
+      runId: agentRuns.id,
+      status: agentRuns.status,
+      sessionId: agentRuns.sessionId,
+      agentId: agents.id,
+      agentState: agents.state,
+    })
+    .from(agentRuns)
+    .innerJoin(agents, eq(agents.id, agentRuns.agentId))
+    .where(and(eq(agents.taskId, taskId), eq(agents.kind, 'worker')))
+    .orderBy(desc(agentRuns.id))
+    .limit(1);
+  if (!last || last.status !== 'running' || last.agentState !== 'FAILED' || !last.sessionId) {
+    return null;
+  }
+  return { runId: last.runId, sessionId: last.sessionId, agentId: last.agentId };
+}
