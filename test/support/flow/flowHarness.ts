@@ -32,6 +32,8 @@ export const flowBot = 'factory-app[bot]';
 
 export interface FlowHarness {
   deps: FactoryDeps;
+  /** The test database's URL, for a child process that opens it too. */
+  databaseUrl: string | undefined;
   flow: FlowServices;
   github: FakeGitHub;
   bare: string;
@@ -65,7 +67,7 @@ export async function createFlowHarness(options: {
     config: options.config,
     headSha: (branch) => git(bare, 'rev-parse', `refs/heads/${branch}`).trim(),
   });
-  const database: DatabaseHandle = await createTestDatabase('postgres');
+  const database: DatabaseHandle & { url?: string } = await createTestDatabase('postgres');
   const prefix = testRedisPrefix('flow');
   const queues = JobQueues.connect(testRedisUrl, prefix);
   const log = pino({ level: process.env.FLOW_TEST_LOG ?? 'silent' });
@@ -94,6 +96,7 @@ export async function createFlowHarness(options: {
   const workers: QueueWorkers[] = [];
   return {
     deps,
+    databaseUrl: database.url,
     flow: new FlowServices(deps, { commandTimeoutMs: 30_000 }),
     github,
     bare,
