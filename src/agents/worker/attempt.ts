@@ -19,7 +19,7 @@ import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
 import { taskPrompts, testFeedbackPrompt } from './prompt.js';
-import { findInterruptedRun } from './interruptedRun.js';
+import { closeInterruptedRun, findInterruptedRun } from './interruptedRun.js';
 import { ensurePullRequest, type EnsuredPullRequest } from './pullRequest.js';
 import { pullRequestTitle, renderPullRequestBody } from './render.js';
 import { decideSessionStart, interruptedPrompt, type SessionStart } from './sessionStart.js';
@@ -235,6 +235,7 @@ async function sessionStart(
       : false,
   });
   if (interrupted) {
+    await closeInterruptedRun(db, interrupted);
     await recordDecision(db, {
       decision:
         start.kind === 'resume'

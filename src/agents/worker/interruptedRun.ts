@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { agentRuns, agents } from '../../db/schema.js';
 import type { InterruptedRun } from './sessionStart.js';
@@ -31,4 +31,19 @@ export async function findInterruptedRun(
     return null;
   }
   return { runId: last.runId, sessionId: last.sessionId, agentId: last.agentId };
+}
+
+/**
+ * Closes the record of a run a crash cut off, once an attempt has taken it
+ * over (resumed or not): nothing else would, and it must not read as running.
+ */
+export async function closeInterruptedRun(db: Database, run: InterruptedRun): Promise<void> {
+  await db
+    .update(agentRuns)
+    .set({
+      status: 'failed',
+      error: 'interrupted: the process running it died',
+      finishedAt: sql`now()`,
+    })
+    .where(and(eq(agentRuns.id, run.runId), eq(agentRuns.status, 'running')));
 }

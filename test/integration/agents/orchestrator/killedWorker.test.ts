@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHealthCheck } from '../../../../src/agents/orchestrator/health/healthCheck.js';
 import { orchestratorDeps } from '../../../../src/agents/orchestrator/orchestratorDeps.js';
+import { implementJobId } from '../../../../src/agents/worker/dispatch.js';
 import { createAgentRunner } from '../../../../src/agents/runtime/runner.js';
 import type { AgentRunner } from '../../../../src/agents/runtime/types.js';
 import { agentRuns, agents, decisionLog, epics, tasks } from '../../../../src/db/schema.js';
@@ -220,8 +221,10 @@ describe('a worker killed mid-run', { timeout: 400_000 }, () => {
     const done = await waitFor(
       'the task in review',
       async () => {
-        const row = await taskRow(task.id);
-        return row.state === 'REVIEW' && row;
+        // The attempt's job finished (the task reads REVIEW a moment before its last records).
+        const job = await harness.deps.queues.queue('task').getJob(implementJobId(task.id, 2));
+        if ((await job?.getState()) !== 'completed') return undefined;
+        return taskRow(task.id);
       },
       200_000,
     ).catch(async (error: unknown) => {
@@ -242,7 +245,9 @@ describe('a worker killed mid-run', { timeout: 400_000 }, () => {
     // conversation's history (turn 1, the task prompt) sent along with it.
     const runs = await runsOf(task.id);
     expect(runs).toHaveLength(2);
-    expect(runs[0]).toMatchObject({ status: 'running', agentState: 'FAILED' });
+    // The dead run: its agent buried, its record closed by the attempt that took it over.
+    expect(runs[0]).toMatchObject({ status: 'failed', agentState: 'FAILED' });
+    expect(runs[0]?.error).toMatch(/^interrupted/);
     expect(runs[1]).toMatchObject({ status: 'succeeded', sessionId: firstRun?.sessionId });
     expect(runs[1]?.prompt).toContain('You were interrupted');
     expect(runs[1]?.agentId).not.toBe(runs[0]?.agentId);
@@ -289,6 +294,7 @@ async function runsOf(taskId: number) {
       status: agentRuns.status,
       sessionId: agentRuns.sessionId,
       prompt: agentRuns.prompt,
+      error: agentRuns.error,
       agentState: agents.state,
     })
     .from(agentRuns)
