@@ -19,6 +19,8 @@ export class FakeAgentRunner implements AgentRunner {
   running = 0;
   maxRunning = 0;
   failNext = false;
+  /** What the runner says about a session's transcript (absent: it cannot tell). */
+  sessionTranscriptExists?: (sessionId: string, cwd: string) => boolean;
 
   constructor(
     private readonly plan: unknown,
