@@ -3,7 +3,7 @@ import { updateAgent } from '../../db/agents.js';
 import { recordDecision } from '../../db/decisions.js';
 import { findEpic } from '../../db/epics.js';
 import type { Epic, Task } from '../../db/schema.js';
-import { findTask, getTask, transitionTask } from '../../db/tasks.js';
+import { findTask, getTask, transitionTask, updateTask } from '../../db/tasks.js';
 import { ensureComment } from '../../github/comments.js';
 import { queuePullRequest } from '../../mergeQueue/enter.js';
 import type { JobPayload } from '../../queues/jobs.js';
@@ -13,7 +13,7 @@ import { taskBranchName } from './branchName.js';
 import { admitTaskAttempt } from './dispatch.js';
 import { implementTaskJobId } from './implementJob.js';
 import { renderFailureComment } from './render.js';
-import { ensureWorkerAgent } from './workerAgent.js';
+import { claimWorkerAgent } from './workerAgent.js';
 
 /**
  * The `implement-task` job. The dispatcher claimed the task for this attempt
@@ -67,8 +67,11 @@ export async function implementTask(
   const branch =
     found.branch ??
     taskBranchName(config.branchPrefix, epic.issueNumber, found.issueNumber, found.title);
-  const agent = await ensureWorkerAgent(db, found, epic.installationId);
   const jobId = job.id ?? implementTaskJobId(payload.taskId, payload.attempt);
+  const { agent, replaced } = await claimWorkerAgent(db, found, epic.installationId, jobId);
+  if (replaced) {
+    log.warn({ task: found.id, agent: replaced.id, job: jobId }, 'took over from a dead run');
+  }
   await updateAgent(db, agent.id, { currentJobId: jobId });
   const task =
     found.state === 'ASSIGNED'
@@ -76,7 +79,9 @@ export async function implementTask(
           from: 'ASSIGNED',
           patch: { branch, assignedAgentId: agent.id },
         })
-      : found;
+      : found.assignedAgentId === agent.id
+        ? found
+        : await updateTask(db, found.id, { assignedAgentId: agent.id });
   await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-IN_PROGRESS`);
   const taskLog = log.child({ epic: epic.id, task: task.id, attempt: task.attempts, job: jobId });
 

@@ -25,7 +25,7 @@ import {
   workerPrompts,
   type WorkerPromptContext,
 } from './prompt.js';
-import { ensureWorkerAgent } from './workerAgent.js';
+import { claimWorkerAgent } from './workerAgent.js';
 
 /**
  * The `rework-task` job: the merge queue gave a PR back to its worker
@@ -134,7 +134,8 @@ async function runReworkRound(
     branch: task.branch,
     baseBranch,
   });
-  const agent = await ensureWorkerAgent(db, task, epic.installationId);
+  // A rework job run again after its process died takes over the agent its dead run left BUSY.
+  const { agent, replaced } = await claimWorkerAgent(db, task, epic.installationId, jobId);
   // The orchestrator judges a BUSY agent by the job it names: this one, not the finished attempt.
   await updateAgent(db, agent.id, { currentJobId: jobId });
 
@@ -172,7 +173,10 @@ async function runReworkRound(
 
   // Feedback on the change continues the worker's own session, where its reasoning
   // is; a conflict is a fresh, focused job: the task's intent plus the conflicted files.
-  const resume = payload.reason === 'conflict' ? undefined : (agent.sessionId ?? undefined);
+  const resume =
+    payload.reason === 'conflict'
+      ? undefined
+      : (agent.sessionId ?? replaced?.sessionId ?? undefined);
   let result = await runAgent(prompts.prompt, resume);
   const commandOptions = {
     cwd: worktree.path,

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHealthCheck } from '../../../../src/agents/orchestrator/health/healthCheck.js';
 import { orchestratorDeps } from '../../../../src/agents/orchestrator/orchestratorDeps.js';
-import { implementJobId } from '../../../../src/agents/worker/dispatch.js';
+import { implementTaskJobId } from '../../../../src/agents/worker/implementJob.js';
 import { createAgentRunner } from '../../../../src/agents/runtime/runner.js';
 import type { AgentRunner } from '../../../../src/agents/runtime/types.js';
 import { agentRuns, agents, decisionLog, epics, tasks } from '../../../../src/db/schema.js';
@@ -222,7 +222,7 @@ describe('a worker killed mid-run', { timeout: 400_000 }, () => {
       'the task in review',
       async () => {
         // The attempt's job finished (the task reads REVIEW a moment before its last records).
-        const job = await harness.deps.queues.queue('task').getJob(implementJobId(task.id, 2));
+        const job = await harness.deps.queues.queue('task').getJob(implementTaskJobId(task.id, 2));
         if ((await job?.getState()) !== 'completed') return undefined;
         return taskRow(task.id);
       },

@@ -95,4 +95,72 @@ describe('the attempt after a crash', () => {
     const fresh = decisions.find((d) => d.decision.endsWith('starts a fresh session'));
     expect(fresh?.reasoning).toMatch(/transcript of its session sess-lost is missing/);
   });
+
+  it('a job BullMQ runs again after its process died takes over the agent left BUSY and resumes its session', async () => {
+    transcripts.add('sess-rerun');
+    const epic = await harness.createEpic('Epic for a re-run', 'One task.');
+    await harness.deps.db
+      .update(epics)
+      .set({ state: 'IN_PROGRESS', baseBranch: 'main' })
+      .where(eq(epics.id, epic.id));
+    const issue = harness.github.createIssue(
+      { title: 'Run me again', body: 'Do it.' },
+      'maintainer',
+    );
+    const [task] = await harness.deps.db
+      .insert(tasks)
+      .values({
+        epicId: epic.id,
+        issueNumber: issue.number,
+        issueId: issue.id,
+        title: 'Run me again',
+        description: 'Do it.',
+        attempts: 1,
+        state: 'IN_PROGRESS',
+      })
+      .returning();
+    if (!task) throw new Error('no task');
+    // No health pass came by: the dead run's agent is still BUSY with the job.
+    const [left] = await harness.deps.db
+      .insert(agents)
+      .values({
+        kind: 'worker',
+        state: 'BUSY',
+        taskId: task.id,
+        epicId: epic.id,
+        sessionId: 'sess-rerun',
+        currentJobId: 'job-rerun',
+      })
+      .returning();
+    await harness.deps.db
+      .update(tasks)
+      .set({ assignedAgentId: left!.id })
+      .where(eq(tasks.id, task.id));
+    await harness.deps.db.insert(agentRuns).values({
+      agentId: left!.id,
+      purpose: 'implement',
+      model: 'm',
+      prompt: 'p',
+      sessionId: 'sess-rerun',
+    });
+
+    const rerun = { id: 'job-rerun', attemptsMade: 0, opts: { attempts: 1 } };
+    const result = await implementTask(
+      harness.flow,
+      { taskId: task.id, ...ref, attempt: 1 },
+      rerun,
+    );
+    expect(result).toBe('review');
+    const [first] = runner.workerRuns(task.id);
+    expect(first?.resumeSessionId).toBe('sess-rerun');
+    expect(first?.prompt).toMatch(/^You were interrupted/);
+    const rows = await harness.deps.db.select().from(agents).where(eq(agents.taskId, task.id));
+    const buried = rows.find((row) => row.id === left!.id);
+    const taker = rows.find((row) => row.id !== left!.id);
+    expect(buried).toMatchObject({ state: 'FAILED' });
+    expect(buried?.failureReason).toMatch(/process died/);
+    expect(first?.agentId).toBe(taker?.id);
+    const [after] = await harness.deps.db.select().from(tasks).where(eq(tasks.id, task.id));
+    expect(after).toMatchObject({ state: 'REVIEW', attempts: 1, assignedAgentId: taker?.id });
+  });
 });
