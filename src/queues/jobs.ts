@@ -67,7 +67,11 @@ export const jobDefinitions = {
       taskId: id,
       ...githubRef,
       attempt: z.number().int().min(1),
-      /** Set when the orchestrator re-queues a crashed attempt: the dead agent's SDK session. */
+      /**
+       * Set when the orchestrator re-queues a crashed attempt: the dead agent's SDK session.
+       * A hint for the record: the worker decides whether to resume from the run records and
+       * the session's transcript (worker/sessionStart.ts), whichever job starts the attempt.
+       */
       resumeSessionId: z.string().min(1).optional(),
     }),
   },
