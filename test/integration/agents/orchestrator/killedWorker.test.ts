@@ -214,7 +214,8 @@ describe('a worker killed mid-run', { timeout: 400_000 }, () => {
     ]);
     expect(report.deadAgents[0]?.cause).toMatch(/stalled/);
     expect(report.allocation.dispatched).toEqual([task.id]);
-    expect(await taskRow(task.id)).toMatchObject({ state: 'PENDING', attempts: 1 });
+    // Re-queued, then claimed for attempt 2 by the same pass's allocation.
+    expect(await taskRow(task.id)).toMatchObject({ state: 'ASSIGNED', attempts: 2 });
 
     // A live worker (this process, the same real runner and agents' home) takes attempt 2.
     harness.startWorkers();

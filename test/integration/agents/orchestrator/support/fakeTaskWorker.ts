@@ -46,6 +46,5 @@ export async function fakeImplementTask(
   return {
     outcome: 'completed',
     attempt: payload.attempt,
-    resumed: payload.resumeSessionId ?? null,
   };
 }
