@@ -6,7 +6,7 @@ import { jobIds } from '../queues/jobs.js';
 import { answerMailTool, mailForAgent } from './agentMail.js';
 import { questionTools, type QuestionTools } from './askHuman.js';
 import { messageForAgent } from './framing.js';
-import { answerSystemPrompt, freshAnswerPrompt } from './mailPrompts.js';
+import { answerPrompts } from './mailPrompts.js';
 import {
   addressMail,
   findMailByDedupeKey,
@@ -74,7 +74,12 @@ async function runAnswer(comment: CommentInHand, agent: Agent, text: string) {
     body: text || '(no text beyond the mention)',
     where: task ? `task #${task.issueNumber}` : `epic #${epic.issueNumber}`,
   });
-  const prompt = sessionDir ? message : freshAnswerPrompt(message, await aboutFor(comment));
+  const prompts = await answerPrompts({
+    role: agent.kind,
+    message,
+    checkout: sessionDir,
+    about: sessionDir ? undefined : await aboutFor(comment),
+  });
   const questions = questionTools(deps, {
     agentId: agent.id,
     role: agent.kind,
@@ -89,8 +94,8 @@ async function runAnswer(comment: CommentInHand, agent: Agent, text: string) {
     agentId: agent.id,
     purpose: 'answer',
     cwd: sessionDir ?? (await options.scratchDir(agent)),
-    systemPrompt: answerSystemPrompt(agent.kind),
-    prompt,
+    systemPrompt: prompts.systemPrompt,
+    prompt: prompts.prompt,
     model: modelFor(comment, agent),
     tools: questions.tools,
     afterSuccess: questions.afterSuccess,

@@ -1,3 +1,4 @@
+import { sanitizeForAgent } from '../../mail/sanitize.js';
 import type { AgentRole } from '../runtime/types.js';
 
 /**
@@ -98,7 +99,12 @@ function userPrompt(context: PromptContext): string {
  */
 export function fence(source: string, text: string): string {
   const safeSource = source.replace(/["<>]/g, '');
-  const safeText = text.replace(/<(\/?)untrusted-data/gi, '<$1untrusted-data\u200b');
+  // What people see on GitHub is what the agent gets: no hidden comments or
+  // invisible characters to smuggle instructions past a reader.
+  const safeText = sanitizeForAgent(text).replace(
+    /<(\/?)untrusted-data/gi,
+    '<$1untrusted-data\u200b',
+  );
   return `<untrusted-data source="${safeSource}">\n${safeText.trim()}\n</untrusted-data>`;
 }
 
