@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { loadRepoConfig } from '../config/loadRepoConfig.js';
 import type { GitHubClients } from '../deps.js';
-import { epics } from '../db/schema.js';
+import { epics, type Epic } from '../db/schema.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
 import type { JobPayload } from '../queues/jobs.js';
 import { claimStep, epicQueue, noteStep, releaseStep } from './entries.js';
@@ -11,6 +11,7 @@ import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/contex
 import { blockClosed, failTask, removeEntry } from './steps/leave.js';
 import { mergeHead, recordMerged } from './steps/merge.js';
 import { reviewHead } from './steps/review.js';
+import { reenterReopenedPr } from './steps/reenter.js';
 import { sendBack } from './steps/sendBack.js';
 import { updateBranch } from './steps/update.js';
 import { waitFor } from './steps/wait.js';
@@ -35,6 +36,7 @@ export async function advanceMergeQueue(
 ): Promise<AdvanceOutcome> {
   const [epic] = await deps.db.select().from(epics).where(eq(epics.id, payload.epicId));
   if (!epic || finishedEpicStates.includes(epic.state)) return { step: 'epic-finished' };
+  if (payload.reopened !== undefined) await reenter(deps, payload, epic, payload.reopened);
   const queue = await epicQueue(deps.db, epic.id);
   if (!queue.head) return { step: 'empty' };
 
@@ -70,6 +72,24 @@ export async function advanceMergeQueue(
   await noteStep(deps.db, ctx.entry.id, step);
   const performed = await perform(ctx, step);
   return { step: performed ? step.kind : 'busy', prNumber: ctx.entry.prNumber };
+}
+
+/** A person reopened a PR of this epic: its blocked task re-enters the queue before the head is looked at. */
+async function reenter(
+  deps: AdvanceDeps,
+  payload: JobPayload<'advance-merge-queue'>,
+  epic: Epic,
+  prNumber: number,
+): Promise<void> {
+  const octokit = await deps.github.forInstallation(payload.installationId);
+  const target = {
+    installationId: payload.installationId,
+    owner: payload.owner,
+    repo: payload.repo,
+  };
+  const { config } = await loadRepoConfig(octokit, target);
+  const outcome = await reenterReopenedPr({ deps, octokit, target, epic, config, prNumber });
+  deps.log.info({ epic: epic.id, pr: prNumber, ...outcome }, 'reopened pull request');
 }
 
 /** Long steps hold a lease on the entry so a second job does not run them at the same time. */

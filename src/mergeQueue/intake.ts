@@ -2,7 +2,7 @@ import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Context, Probot } from 'probot';
 import type { IntakeRegistration } from '../app.js';
 import type { Database } from '../db/connection.js';
-import { epics, tasks } from '../db/schema.js';
+import { epics, tasks, type TaskState } from '../db/schema.js';
 import type { FactoryDeps } from '../deps.js';
 import { activeTaskStates } from '../domain/taskStateMachine.js';
 import { intake } from '../intake/intake.js';
@@ -10,7 +10,7 @@ import { jobIds } from '../queues/jobs.js';
 
 /**
  * Webhooks that move an epic's PR queue: the PR closed (merged or not, by a
- * person) or pushed to, a review's verdict, checks and statuses finishing.
+ * person), reopened or pushed to, a review's verdict, checks and statuses finishing.
  * Each finds the epic that owns the PR and wakes its queue; the queue's job
  * reads GitHub itself, so nothing here trusts the payload beyond routing.
  * (Review bodies and comments are mail, handled by the mail part.)
@@ -23,8 +23,15 @@ export interface PrRoute {
   sha?: string;
 }
 
-/** The active epics whose tasks own these PRs, branches or head commit. */
-export async function epicsForPr(db: Database, route: PrRoute): Promise<number[]> {
+/**
+ * The active epics whose tasks own these PRs, branches or head commit — tasks
+ * in `taskStates`: the active ones, or also BLOCKED for a reopened PR.
+ */
+export async function epicsForPr(
+  db: Database,
+  route: PrRoute,
+  taskStates: readonly TaskState[] = activeTaskStates,
+): Promise<number[]> {
   const owns: SQL[] = [];
   if (route.prNumbers?.length) owns.push(inArray(tasks.prNumber, route.prNumbers));
   if (route.branches?.length) owns.push(inArray(tasks.branch, route.branches));
@@ -39,7 +46,7 @@ export async function epicsForPr(db: Database, route: PrRoute): Promise<number[]
       and(
         eq(epics.repoId, route.repoId),
         inArray(epics.state, ['IN_PROGRESS', 'BLOCKED']),
-        inArray(tasks.state, [...activeTaskStates]),
+        inArray(tasks.state, [...taskStates]),
         anyOwner,
       ),
     );
@@ -55,11 +62,16 @@ async function wakeEpicsOf(
   deps: FactoryDeps,
   context: Context,
   route: Omit<PrRoute, 'repoId'>,
+  reopened?: { prNumber: number },
 ): Promise<'enqueued' | { ignored: string }> {
   const payload = context.payload as RepoPayload;
   const installationId = payload.installation?.id;
   if (!installationId) return { ignored: 'no installation in the payload' };
-  const epicIds = await epicsForPr(deps.db, { ...route, repoId: payload.repository.id });
+  const epicIds = await epicsForPr(
+    deps.db,
+    { ...route, repoId: payload.repository.id },
+    reopened ? reopenableTaskStates : activeTaskStates,
+  );
   if (epicIds.length === 0) return { ignored: 'not a PR of an active epic' };
   for (const epicId of epicIds) {
     await deps.queues.enqueue(
@@ -69,12 +81,16 @@ async function wakeEpicsOf(
         installationId,
         owner: payload.repository.owner.login,
         repo: payload.repository.name,
+        ...(reopened ? { reopened: reopened.prNumber } : {}),
       },
       { jobId: `${jobIds.fromDelivery('advance-merge-queue', context.id)}-e${epicId}` },
     );
   }
   return 'enqueued';
 }
+
+/** A reopened PR's task was BLOCKED when its PR was closed (or is back in REVIEW on a retry). */
+const reopenableTaskStates: readonly TaskState[] = ['BLOCKED', 'REVIEW'];
 
 const pullNumber = (context: Context) =>
   (context.payload as { pull_request: { number: number } }).pull_request.number;
@@ -91,6 +107,20 @@ export const registerMergeQueueIntake: IntakeRegistration = (app: Probot, deps: 
     ],
     (context) =>
       intake(deps, context, () => wakeEpicsOf(deps, context, { prNumbers: [pullNumber(context)] })),
+  );
+
+  // A person reopening a bot PR closed without merging puts its blocked task back in the queue.
+  app.on('pull_request.reopened', (context) =>
+    intake(deps, context, () =>
+      wakeEpicsOf(
+        deps,
+        context,
+        { prNumbers: [pullNumber(context)] },
+        {
+          prNumber: pullNumber(context),
+        },
+      ),
+    ),
   );
 
   // CI is usually another App: its events are accepted (the App's own are not).

@@ -94,6 +94,8 @@ export const jobDefinitions = {
       ...githubRef,
       /** Delayed re-reads so far (GitHub still computing mergeability, CI not started). */
       poll: z.number().int().min(0).optional(),
+      /** A person reopened this PR: its blocked task re-enters the queue first. */
+      reopened: id.optional(),
     }),
   },
 

@@ -83,6 +83,38 @@ describe('merge queue intake', () => {
     expect(jobs).toContainEqual({ id: `advance-merge-queue-d${id}-e${epicId}`, data: wanted() });
   });
 
+  it("routes a reopened PR of a blocked task to its epic's queue, naming the PR to re-enter", async () => {
+    await harness.deps.db.insert(tasks).values({
+      epicId,
+      issueNumber: 8,
+      issueId: 8008,
+      title: 'Blocked task',
+      state: 'BLOCKED',
+      blockedReason: 'PR #80 was closed without being merged',
+      branch: 'factory/5-8-blocked',
+      prNumber: 80,
+      headSha: 'f'.repeat(40),
+    });
+    const reopen = (number: number) =>
+      deliver(harness.probot, 'pull_request', {
+        action: 'reopened',
+        pull_request: { ...pullRequest(number), state: 'open', merged: false },
+        repository: testRepo,
+        installation: testInstallation,
+        sender: maintainer,
+      });
+    const id = await reopen(80);
+    const jobs = await harness.queuedJobs('advance-merge-queue');
+    expect(jobs).toContainEqual({
+      id: `advance-merge-queue-d${id}-e${epicId}`,
+      data: { ...wanted(), reopened: 80 },
+    });
+    // A PR no task of an active epic owns wakes nothing.
+    const before = (await wakeUps()).length;
+    await reopen(98);
+    expect((await wakeUps()).length).toBe(before);
+  });
+
   it('takes the verdict of a review (the mail part takes its body under its own key)', async () => {
     const before = (await wakeUps()).length;
     await deliver(harness.probot, 'pull_request_review', {

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decisionLog } from '../../../src/db/schema.js';
 import { runGit } from '../../../src/git/index.js';
 import { useNock } from '../../support/github.js';
 import { commitAll, QueueHarness, type HarnessOptions } from '../../support/mergeQueue/harness.js';
@@ -203,6 +205,38 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
     expect(comments[0]?.body).toContain('blocked');
     expect(h.github.issues.get(51)?.labels).toEqual(['factory:blocked']);
     expect((await h.epic()).state).toBe('IN_PROGRESS');
+  });
+
+  it('puts a reopened PR back in the queue: its blocked task returns to REVIEW, is brought up to date and lands once, however often the reopening is delivered', async () => {
+    const h = await start({ worker: noRework });
+    const first = await h.addPullRequest(71, 701, { 'b.txt': 'alpha\nreopened\n' });
+    const second = await h.addPullRequest(72, 702, { 'c.txt': 'violet\n' });
+    h.github.closeByPerson(701);
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('second merged', async () => (await h.task(second.id)).state === 'COMPLETED');
+    expect((await h.task(first.id)).state).toBe('BLOCKED');
+
+    h.github.reopenByPerson(701);
+    // Two deliveries of the reopening (a redelivery, or a second person's click): one re-entry.
+    await h.reopened(701, 'reopen-1');
+    await h.reopened(701, 'reopen-2');
+    await h.until('reopened PR merged', async () => (await h.task(first.id)).state === 'COMPLETED');
+
+    expect(h.github.merges.map((m) => m.pr)).toEqual([702, 701]);
+    // The base had moved (702 landed): the app rebased 701 itself and it merged green on top.
+    expect(h.reworks).toEqual([]);
+    expect(git(h.bare, 'show', 'main:b.txt')).toBe('alpha\nreopened\n');
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('violet\n');
+    const entry = (await h.entries()).find((e) => e.taskId === first.id);
+    expect(entry).toMatchObject({ state: 'merged', reworkRounds: 0 });
+    expect((await h.task(first.id)).blockedReason).toBeNull();
+    const reentries = await h.handle.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.decision, 'merge-queue re-enter'));
+    expect(reentries.map((d) => d.taskId)).toEqual([first.id]);
+    expect(h.github.issues.get(71)?.labels).toEqual(['factory:done']);
+    await h.until('epic closed out', async () => h.github.issues.get(1)?.state === 'closed');
   });
 
   it('records the verdict when GitHub refuses an App approving its own PR (comment review with the verdict marker)', async () => {

@@ -127,6 +127,12 @@ export class FakeGitHub {
     this.pull(pr).state = 'closed';
   }
 
+  reopenByPerson(pr: number) {
+    const pull = this.pull(pr);
+    if (pull.merged) throw new Error(`PR #${pr} is merged and cannot be reopened`);
+    pull.state = 'open';
+  }
+
   pull(number: number): FakePull {
     const pull = this.pulls.get(number);
     if (!pull) throw new Error(`No PR #${number}`);

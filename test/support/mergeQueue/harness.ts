@@ -204,6 +204,15 @@ export class QueueHarness {
     );
   }
 
+  /** What intake enqueues for a `pull_request.reopened` delivery (`delivery` names the delivery). */
+  async reopened(prNumber: number, delivery: string) {
+    await this.queues.enqueue(
+      'advance-merge-queue',
+      { epicId: this.epicId, installationId, owner, repo, reopened: prNumber },
+      { jobId: `advance-merge-queue-d${delivery}-e${this.epicId}` },
+    );
+  }
+
   pushBranch(branch: string, from: string, files: Record<string, string>, message: string) {
     git(this.person, 'fetch', '--quiet', this.bare, '+refs/heads/*:refs/remotes/origin/*');
     git(this.person, 'checkout', '--quiet', '-B', branch, from);
