@@ -95,7 +95,8 @@ export async function startFactory(
           webhook: 8,
           task: env.MAX_CONCURRENT_AGENTS,
           epic: 2,
-          'merge-queue': 2,
+          // Reviews (the head's and those ahead) run here for minutes; advances must not wait on them.
+          'merge-queue': 4,
           mail: 4,
           orchestrator: 1,
         },

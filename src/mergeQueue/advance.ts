@@ -3,8 +3,8 @@ import { loadRepoConfig } from '../config/loadRepoConfig.js';
 import type { GitHubClients } from '../deps.js';
 import { epics, type Epic } from '../db/schema.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
-import type { JobPayload } from '../queues/jobs.js';
-import { claimStep, epicQueue, noteStep, releaseStep } from './entries.js';
+import { jobIds, type JobPayload } from '../queues/jobs.js';
+import { claimStep, epicQueue, noteStep, releaseStep, type QueuedPr } from './entries.js';
 import { nextStep, type NextStep } from './nextStep.js';
 import { readHeadFacts } from './readHeadFacts.js';
 import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/context.js';
@@ -40,6 +40,26 @@ export async function advanceMergeQueue(
   const queue = await epicQueue(deps.db, epic.id);
   if (!queue.head) return { step: 'empty' };
 
+  const ctx = await readQueued(deps, payload, epic, queue.head);
+  const step = nextStep(ctx.read.facts);
+  deps.log.info(
+    { epic: epic.id, pr: ctx.entry.prNumber, step: step.kind, reason: step.reason },
+    'merge queue step',
+  );
+  await noteStep(deps.db, ctx.entry.id, step);
+  // Before the step: the head's own review or update can take a while.
+  await reviewAhead(deps, payload, queue.ordered.slice(1));
+  const performed = await perform(ctx, step);
+  return { step: performed ? step.kind : 'busy', prNumber: ctx.entry.prNumber };
+}
+
+/** Reads a queued PR's facts (the head's, or one waiting behind it) into the context its steps run in. */
+export async function readQueued(
+  deps: AdvanceDeps,
+  payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo' | 'poll'>,
+  epic: Epic,
+  queued: QueuedPr,
+): Promise<StepContext> {
   const octokit = await deps.github.forInstallation(payload.installationId);
   const target = {
     installationId: payload.installationId,
@@ -53,8 +73,8 @@ export async function advanceMergeQueue(
     target,
     botLogin: await deps.github.botLogin(),
     epic,
-    entry: queue.head.entry,
-    task: queue.head.task,
+    entry: queued.entry,
+    task: queued.task,
     config,
   };
   const read = await readHeadFacts({
@@ -63,15 +83,35 @@ export async function advanceMergeQueue(
     now: new Date(),
     noChecksGraceMs: deps.options.noChecksGraceMs,
   });
-  const ctx: StepContext = { ...base, read, poll: payload.poll ?? 0 };
-  const step = nextStep(read.facts);
-  deps.log.info(
-    { epic: epic.id, pr: ctx.entry.prNumber, step: step.kind, reason: step.reason },
-    'merge queue step',
-  );
-  await noteStep(deps.db, ctx.entry.id, step);
-  const performed = await perform(ctx, step);
-  return { step: performed ? step.kind : 'busy', prNumber: ctx.entry.prNumber };
+  return { ...base, read, poll: payload.poll ?? 0 };
+}
+
+/**
+ * Asks for reviews of the next PRs behind the head, so the supervisor's review
+ * runs while the PRs ahead are checked and merged rather than after. One job
+ * per PR head commit; each decides for itself whether a review is still needed.
+ */
+async function reviewAhead(
+  deps: AdvanceDeps,
+  payload: JobPayload<'advance-merge-queue'>,
+  behind: QueuedPr[],
+): Promise<void> {
+  const next = behind
+    .filter((queued) => queued.task.state === 'REVIEW' && queued.task.headSha)
+    .slice(0, deps.options.reviewAhead);
+  for (const { entry, task } of next) {
+    await deps.queues.enqueue(
+      'review-ahead',
+      {
+        epicId: payload.epicId,
+        entryId: entry.id,
+        installationId: payload.installationId,
+        owner: payload.owner,
+        repo: payload.repo,
+      },
+      { jobId: jobIds.forEntity('review-ahead', entry.id, task.headSha ?? '') },
+    );
+  }
 }
 
 /** A person reopened a PR of this epic: its blocked task re-enters the queue before the head is looked at. */

@@ -92,9 +92,11 @@ export function createMergeQueueGit(
         },
       );
     },
-    async reviewCheckout(t, epicIssue, headSha) {
+    async reviewCheckout(t, epicIssue, headSha, taskIssue) {
       const mirror = mirrorPath(place(t));
-      const checkout = path.join(repoFolder(place(t)), 'reviews', `epic-${epicIssue}`);
+      const name =
+        taskIssue === undefined ? `epic-${epicIssue}` : `epic-${epicIssue}-task-${taskIssue}`;
+      const checkout = path.join(repoFolder(place(t)), 'reviews', name);
       if (existsSync(checkout)) {
         await runGit(['checkout', '--quiet', '--force', '--detach', headSha], { cwd: checkout });
         await runGit(['clean', '-fdxq'], { cwd: checkout });
@@ -122,7 +124,9 @@ export function createMergeQueueGit(
       if (!existsSync(mirror)) return [];
       const folder = path.join(repoFolder(place(t)), 'tasks');
       const removed = await removeWorktreesIn(mirror, folder, `${epicIssue}-`);
-      const review = path.join(repoFolder(place(t)), 'reviews', `epic-${epicIssue}`);
+      const reviews = path.join(repoFolder(place(t)), 'reviews');
+      removed.push(...(await removeWorktreesIn(mirror, reviews, `epic-${epicIssue}-task-`)));
+      const review = path.join(reviews, `epic-${epicIssue}`);
       if (existsSync(review)) {
         await removeWorktree(mirror, review);
         removed.push(review);

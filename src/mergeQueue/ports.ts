@@ -56,8 +56,17 @@ export interface MergeQueueGit {
   ): Promise<UpdateOutcome>;
   /** The PR's change against its base (`git diff base...head`), for the review. */
   diff(target: RepoTarget, baseBranch: string, headSha: string): Promise<string>;
-  /** A detached, read-only checkout of `headSha` for the supervisor's review; returns its path. */
-  reviewCheckout(target: RepoTarget, epicIssue: number, headSha: string): Promise<string>;
+  /**
+   * A detached, read-only checkout of `headSha` for the supervisor's review;
+   * returns its path. One per task, since PRs behind the head are reviewed
+   * while the head's is (without `taskIssue`: one for the epic).
+   */
+  reviewCheckout(
+    target: RepoTarget,
+    epicIssue: number,
+    headSha: string,
+    taskIssue?: number,
+  ): Promise<string>;
   /** Removes the epic's task worktrees once its work is merged. */
   removeEpicWorktrees(target: RepoTarget, epicIssue: number): Promise<string[]>;
 }

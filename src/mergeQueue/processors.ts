@@ -3,9 +3,10 @@ import type { JobProcessors } from '../queues/workers.js';
 import { advanceMergeQueue, type AdvanceDeps } from './advance.js';
 import { completeEpic } from './completeEpic.js';
 import type { MergeQueueGit } from './ports.js';
+import { reviewPrAhead } from './reviewAheadJob.js';
 import { defaultMergeQueueOptions, type MergeQueueOptions } from './steps/context.js';
 
-/** The merge queue's jobs: advancing an epic's PR queue, and closing the epic after the last merge. */
+/** The merge queue's jobs: advancing an epic's PR queue, reviewing the PRs behind its head, and closing the epic after the last merge. */
 export function buildMergeQueueProcessors(
   deps: FactoryDeps,
   git: MergeQueueGit,
@@ -19,5 +20,6 @@ export function buildMergeQueueProcessors(
   return {
     'advance-merge-queue': (payload) => advanceMergeQueue(queueDeps, payload),
     'complete-epic': (payload) => completeEpic(queueDeps, payload),
+    'review-ahead': (payload) => reviewPrAhead(queueDeps, payload),
   };
 }

@@ -99,6 +99,12 @@ export const jobDefinitions = {
     }),
   },
 
+  /** Supervisor: review a PR waiting behind the head while the PRs ahead are checked and merged. */
+  'review-ahead': {
+    queue: 'merge-queue',
+    payload: z.object({ epicId: id, entryId: id, ...githubRef }),
+  },
+
   /** A comment (issue, PR or review) that may be a command or mail for an agent. */
   'handle-comment': {
     queue: 'mail',

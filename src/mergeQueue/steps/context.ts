@@ -22,6 +22,8 @@ export interface MergeQueueOptions {
   maxPolls: number;
   /** How long a review or update may hold its entry before another job may take over. */
   leaseMs: number;
+  /** How many PRs behind the head are reviewed ahead of their turn (0: only the head is reviewed). */
+  reviewAhead: number;
 }
 
 export const defaultMergeQueueOptions: MergeQueueOptions = {
@@ -29,6 +31,7 @@ export const defaultMergeQueueOptions: MergeQueueOptions = {
   pollMs: 5_000,
   maxPolls: 24,
   leaseMs: 45 * 60_000,
+  reviewAhead: 2,
 };
 
 export type MergeQueueDeps = Pick<FactoryDeps, 'db' | 'queues' | 'log' | 'agents' | 'env'> & {

@@ -8,7 +8,7 @@ import { reviewVerdictSchema } from '../review/verdict.js';
 import { logDecision, shortSha, wakeAfter, type StepContext } from './context.js';
 
 /**
- * The supervisor reviews the head commit read-only against the task's
+ * The supervisor reviews the head commit (or a PR behind it, reviewed ahead) read-only against the task's
  * acceptance criteria and the diff, then submits a real GitHub review. The
  * queue's next look turns a REQUEST_CHANGES into a round for the worker.
  */
@@ -23,7 +23,12 @@ export async function reviewHead(
     return;
   }
   const diff = await deps.git.diff(target, read.baseBranch, step.sha);
-  const cwd = await deps.git.reviewCheckout(target, ctx.epic.issueNumber, step.sha);
+  const cwd = await deps.git.reviewCheckout(
+    target,
+    ctx.epic.issueNumber,
+    step.sha,
+    ctx.task.issueNumber,
+  );
   const result = await deps.agents.runStructured(
     {
       role: 'supervisor',

@@ -239,6 +239,38 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
     await h.until('epic closed out', async () => h.github.issues.get(1)?.state === 'closed');
   });
 
+  it('reviews the PR waiting behind the head without waiting for it, and that review still counts after the app rebased the PR', async () => {
+    const h = await start({ worker: noRework });
+    const first = await h.addPullRequest(81, 801, { 'b.txt': 'alpha\nfirst\n' });
+    const second = await h.addPullRequest(82, 802, { 'c.txt': 'amber\n' });
+    const secondHead = h.github.headSha(h.github.pull(802));
+    // The head is held (a draft): nothing ahead of the second PR moves until the test says so.
+    h.github.pull(801).draft = true;
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('the waiting PR reviewed', () => (h.github.reviews.get(802) ?? []).length === 1);
+    expect(h.github.merges).toEqual([]);
+    expect(h.github.reviews.get(801) ?? []).toEqual([]);
+
+    h.github.pull(801).draft = false;
+    await h.wake('ready-for-review');
+    await h.until('both merged', async () => (await h.task(second.id)).state === 'COMPLETED');
+    expect(h.github.merges.map((m) => m.pr)).toEqual([801, 802]);
+    // Reviewed once, ahead of its turn, at the commit the worker pushed…
+    const reviews = h.github.reviews.get(802) ?? [];
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ state: 'APPROVED', commit_id: secondHead });
+    // …and merged as the app's clean rebase of it onto the first PR, with green checks.
+    const merged = h.github.merges[1];
+    expect(merged?.headSha).not.toBe(secondHead);
+    // (The first PR's merge commit is main~1: the merged head was built on it.)
+    expect(git(h.bare, 'merge-base', '--is-ancestor', 'main~1', merged?.headSha ?? '')).toBe('');
+    expect(merged?.checks.every((c) => c.conclusion === 'success')).toBe(true);
+    expect(h.agentRuns.filter((r) => r.purpose === 'review').map((r) => r.taskId)).toEqual([
+      second.id,
+      first.id,
+    ]);
+  });
+
   it('records the verdict when GitHub refuses an App approving its own PR (comment review with the verdict marker)', async () => {
     const h = await start({ worker: noRework, refuseOwnPullVerdicts: true });
     const task = await h.addPullRequest(61, 601, { 'c.txt': 'teal\n' });

@@ -30,6 +30,7 @@ export interface FakePull {
   merged: boolean;
   mergedBy: string | null;
   mergeCommitSha: string | null;
+  draft?: boolean;
 }
 
 export interface FakeCheck {
@@ -186,7 +187,7 @@ export class FakeGitHub {
       merged: pull.merged,
       merged_by: pull.mergedBy ? { login: pull.mergedBy } : null,
       merge_commit_sha: pull.mergeCommitSha,
-      draft: false,
+      draft: pull.draft ?? false,
       mergeable: pull.state === 'open' ? true : null,
       head: {
         ref: pull.head,
