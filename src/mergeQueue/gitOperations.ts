@@ -108,7 +108,13 @@ export function createMergeQueueGit(
       return checkout;
     },
     async updateBranch(t, method, expectedHeadSha) {
-      const mirror = await mirrorOf(t);
+      // The look that decided this update fetched a moment ago: fetch again only when the
+      // mirror does not show the head it decided on (a second fetch is a network round trip
+      // per update; a base that moved since is caught by the next look, the push by its lease).
+      let mirror = mirrorPath(place(t));
+      const known =
+        existsSync(mirror) && (await refIs(mirror, remoteBase(t.branch), expectedHeadSha));
+      if (!known) mirror = await mirrorOf(t);
       return updateInWorktree({
         mirror,
         place: place(t),
@@ -207,6 +213,13 @@ async function updateInWorktree(input: {
     forceWithLeaseSha: expectedHeadSha,
   });
   return { outcome: 'updated', headSha };
+}
+
+async function refIs(gitDir: string, ref: string, sha: string): Promise<boolean> {
+  const found = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    cwd: gitDir,
+  }).catch(() => '');
+  return found.trim() === sha;
 }
 
 async function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
