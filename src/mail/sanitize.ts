@@ -41,3 +41,15 @@ export function sanitizeForAgent(text: string): string {
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
+
+/**
+ * Code under review, made safe to show without changing it: hidden comments
+ * stay (they are code), but every invisible, bidirectional or hidden-plane
+ * character is shown as its code point, so a reviewer sees a "Trojan Source"
+ * trick instead of being fooled by it.
+ */
+export function revealHidden(text: string): string {
+  const show = (char: string) =>
+    `<U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}>`;
+  return text.replace(invisible, show).replace(bidiControls, show).replace(hiddenPlanes, show);
+}

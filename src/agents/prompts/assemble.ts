@@ -1,4 +1,4 @@
-import { sanitizeForAgent } from '../../mail/sanitize.js';
+import { revealHidden, sanitizeForAgent } from '../../mail/sanitize.js';
 import type { AgentRole } from '../runtime/types.js';
 
 /**
@@ -32,8 +32,12 @@ export interface PromptContext {
   };
   /** What this run is asked to do, in Factory's words (trusted). */
   job: string;
-  /** Further material for the job written by others (a review, a comment, check output). */
-  material?: Array<{ label: string; text: string }>;
+  /**
+   * Further material for the job written by others (a review, a comment, check
+   * output). `verbatim` material (code, a diff) is not stripped of HTML
+   * comments; its hidden characters are shown as code points instead.
+   */
+  material?: Array<{ label: string; text: string; verbatim?: boolean }>;
 }
 
 export interface AssembledPrompts {
@@ -88,7 +92,8 @@ function userPrompt(context: PromptContext): string {
     );
   }
   for (const item of context.material ?? []) {
-    parts.push(`## ${item.label}\n\n${fence(item.label, item.text)}`);
+    const text = item.verbatim ? revealHidden(item.text) : item.text;
+    parts.push(`## ${item.label}\n\n${fence(item.label, text, { verbatim: item.verbatim })}`);
   }
   return parts.join('\n\n');
 }
@@ -97,14 +102,12 @@ function userPrompt(context: PromptContext): string {
  * Wraps text written by others. A closing tag inside the text is defused so
  * the text cannot end its own fence and speak as Factory.
  */
-export function fence(source: string, text: string): string {
+export function fence(source: string, text: string, options: { verbatim?: boolean } = {}): string {
   const safeSource = source.replace(/["<>]/g, '');
   // What people see on GitHub is what the agent gets: no hidden comments or
   // invisible characters to smuggle instructions past a reader.
-  const safeText = sanitizeForAgent(text).replace(
-    /<(\/?)untrusted-data/gi,
-    '<$1untrusted-data\u200b',
-  );
+  const visible = options.verbatim ? text : sanitizeForAgent(text);
+  const safeText = visible.replace(/<(\/?)untrusted-data/gi, '<$1untrusted-data\u200b');
   return `<untrusted-data source="${safeSource}">\n${safeText.trim()}\n</untrusted-data>`;
 }
 

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { agents } from '../../db/schema.js';
 import { recordApproval } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
-import { reviewPrompt, reviewSystemPrompt } from '../review/prompt.js';
+import { reviewPrompts } from '../review/prompt.js';
 import { findOwnReview, submitReview } from '../review/submitReview.js';
 import { reviewVerdictSchema } from '../review/verdict.js';
 import { logDecision, shortSha, wakeAfter, type StepContext } from './context.js';
@@ -29,21 +29,24 @@ export async function reviewHead(
     step.sha,
     ctx.task.issueNumber,
   );
+  const prompts = await reviewPrompts({
+    epic: ctx.epic,
+    task: ctx.task,
+    prNumber: entry.prNumber,
+    headSha: step.sha,
+    baseBranch: read.baseBranch,
+    diff,
+    round: entry.reworkRounds,
+    checkout: cwd,
+  });
   const result = await deps.agents.runStructured(
     {
       role: 'supervisor',
       agentId: await supervisorAgentId(ctx),
       purpose: 'review',
       cwd,
-      systemPrompt: reviewSystemPrompt,
-      prompt: reviewPrompt({
-        task: ctx.task,
-        prNumber: entry.prNumber,
-        headSha: step.sha,
-        baseBranch: read.baseBranch,
-        diff,
-        round: entry.reworkRounds,
-      }),
+      systemPrompt: prompts.systemPrompt,
+      prompt: prompts.prompt,
       model: ctx.config.models.supervisor ?? deps.env.MODEL_SUPERVISOR,
       context: { installationId: target.installationId, epicId: ctx.epic.id, taskId: ctx.task.id },
     },

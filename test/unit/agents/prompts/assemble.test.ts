@@ -50,6 +50,22 @@ describe('assemblePrompts', () => {
     expect(prompt).not.toMatch(/[\u200b\u202A-\u202E]/u);
   });
 
+  it('shows code verbatim, hidden comments kept, with hidden characters made visible for a reviewer', () => {
+    const { prompt } = assemblePrompts({
+      ...base,
+      material: [
+        {
+          label: 'Diff',
+          text: '+<!-- keep -->\n+if (isAdmin) {\u202E } \u2066// check later\u2069',
+          verbatim: true,
+        },
+      ],
+    });
+    expect(prompt).toContain('+<!-- keep -->');
+    expect(prompt).toContain('if (isAdmin) {<U+202E> } <U+2066>// check later<U+2069>');
+    expect(prompt).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/u);
+  });
+
   it('puts the job, the epic, the task and further material in the user turn, fenced where others wrote it', () => {
     const { prompt, systemPrompt } = assemblePrompts({
       ...base,
