@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 /**
  * Two kinds of Redis connection, as BullMQ advises: producers fail fast when
  * Redis is down (no offline queue, few retries) so a webhook is answered with
- * an error GitHub will redeliver, while workers wait for Redis forever
+ * an error at once (GitHub's delivery log shows it and can redeliver it), while workers wait for Redis forever
  * (`maxRetriesPerRequest: null`) so a restart of Redis does not kill them.
  */
 export function producerConnection(redisUrl: string): Redis {

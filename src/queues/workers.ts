@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { workerConnection } from './connection.js';
 import {
@@ -37,7 +38,11 @@ export interface QueueWorkers {
 export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const { processors, log } = options;
   const wanted = options.queues ?? queueNames;
+  // BullMQ leaves a connection it was handed open on close; these are ours to close.
+  const connections: Redis[] = [];
   const workers = wanted.map((queueName) => {
+    const connection = workerConnection(options.redisUrl);
+    connections.push(connection);
     const worker = new Worker(
       queueName,
       async (job) => {
@@ -49,7 +54,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
         return processor(payload, job);
       },
       {
-        connection: workerConnection(options.redisUrl),
+        connection,
         prefix: options.prefix,
         concurrency: options.concurrency?.[queueName] ?? 1,
         autorun: true,
@@ -76,6 +81,9 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     workers,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(
+        connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+      );
     },
   };
 }
