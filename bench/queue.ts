@@ -412,7 +412,12 @@ async function runQueue(bench: Bench) {
         },
         task: { state: 'REVIEW' },
         entry: { reworkRounds, conflictOnBaseSha },
-        base: { sha: baseSha, headIsUpToDate: await bench.git.contains(target, headSha, baseSha) },
+        base: {
+          sha: baseSha,
+          headIsUpToDate: await bench.git.contains(target, headSha, baseSha),
+          contentUpToDate: false,
+        },
+        speculation: null,
         reviews: await reviewFacts(bench, i, headSha),
         checks: {
           checkRuns: [

@@ -43,6 +43,17 @@ export const repoConfigSchema = z
     mergeMethod: z.enum(['merge', 'squash', 'rebase']).default('squash'),
     /** How the app brings a PR up to date with its base before merging. */
     updateMethod: z.enum(['rebase', 'merge']).default('rebase'),
+    mergeQueue: z
+      .object({
+        /**
+         * Speculative CI: while the head PR's checks run, the app builds the next
+         * (approved) PR on top of the head so its checks run at the same time.
+         * Never with `mergeMethod: rebase` (GitHub would replay the head's commits).
+         */
+        speculate: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     /** Which checks must be green: all reported, none, or these names. */
     requiredChecks: z.union([z.enum(['all', 'none']), z.array(z.string().min(1))]).default('all'),
     branchPrefix: z

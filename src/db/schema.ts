@@ -265,6 +265,13 @@ export const mergeQueueEntries = pgTable(
     reworkRounds: integer('rework_rounds').notNull().default(0),
     /** The base commit onto which the app's own update hit a conflict: the worker resolves it. */
     conflictOnBaseSha: text('conflict_on_base_sha'),
+    /**
+     * Speculative CI: the app built this PR's branch on the head of the PR ahead
+     * (`speculatedOnSha`), from this PR's own head `speculatedFromSha`. Until the PR
+     * ahead lands, the commits between them are not this PR's to merge.
+     */
+    speculatedOnSha: text('speculated_on_sha'),
+    speculatedFromSha: text('speculated_from_sha'),
     /** The queue's last decision about this PR, in words (status page, progress comment). */
     lastStep: text('last_step'),
     lastStepReason: text('last_step_reason'),

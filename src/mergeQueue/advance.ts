@@ -7,13 +7,15 @@ import { jobIds, type JobPayload } from '../queues/jobs.js';
 import { claimStep, epicQueue, noteStep, releaseStep, type QueuedPr } from './entries.js';
 import { nextStep, type NextStep } from './nextStep.js';
 import { readHeadFacts } from './readHeadFacts.js';
+import { speculateStep } from './speculate.js';
 import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/context.js';
 import { blockClosed, failTask, removeEntry } from './steps/leave.js';
 import { mergeHead, recordMerged } from './steps/merge.js';
 import { reviewHead } from './steps/review.js';
 import { reenterReopenedPr } from './steps/reenter.js';
 import { sendBack } from './steps/sendBack.js';
-import { updateBranch } from './steps/update.js';
+import { speculateNext } from './steps/speculateNext.js';
+import { dropSpeculation, updateBranch } from './steps/update.js';
 import { waitFor } from './steps/wait.js';
 
 /**
@@ -50,7 +52,33 @@ export async function advanceMergeQueue(
   // Before the step: the head's own review or update can take a while.
   await reviewAhead(deps, payload, queue.ordered.slice(1));
   const performed = await perform(ctx, step);
+  const next = queue.ordered[1];
+  if (next) await speculate(deps, payload, ctx, step, next);
   return { step: performed ? step.kind : 'busy', prNumber: ctx.entry.prNumber };
+}
+
+/** While the head's checks run, the next PR is built on it so its checks run too (speculate.ts). */
+async function speculate(
+  deps: AdvanceDeps,
+  payload: JobPayload<'advance-merge-queue'>,
+  head: StepContext,
+  headStep: NextStep,
+  next: QueuedPr,
+): Promise<void> {
+  // Cheap answers first: reading the next PR costs API calls and a fetch.
+  if (headStep.kind !== 'wait' || headStep.for !== 'checks') return;
+  if (!head.config.mergeQueue.speculate || next.task.state !== 'REVIEW') return;
+  const ctx = await readQueued(deps, payload, head.epic, next);
+  const step = speculateStep({
+    ahead: { headSha: head.read.headSha, step: headStep },
+    next: ctx.read.facts,
+  });
+  if (step.kind === 'skip') return;
+  const outcome = await speculateNext(ctx, step);
+  deps.log.info(
+    { epic: head.epic.id, pr: next.entry.prNumber, on: step.onSha, outcome },
+    'merge queue speculation',
+  );
 }
 
 /** Reads a queued PR's facts (the head's, or one waiting behind it) into the context its steps run in. */
@@ -134,7 +162,7 @@ async function reenter(
 
 /** Long steps hold a lease on the entry so a second job does not run them at the same time. */
 async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
-  if (step.kind !== 'review' && step.kind !== 'update-branch') {
+  if (step.kind !== 'review' && step.kind !== 'update-branch' && step.kind !== 'drop-speculation') {
     await performShort(ctx, step);
     return true;
   }
@@ -146,6 +174,7 @@ async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
   }
   try {
     if (step.kind === 'review') await reviewHead(ctx, step);
+    else if (step.kind === 'drop-speculation') await dropSpeculation(ctx, step);
     else await updateBranch(ctx, step);
   } finally {
     await releaseStep(ctx.deps.db, ctx.entry.id, key);
@@ -172,6 +201,7 @@ async function performShort(ctx: StepContext, step: NextStep): Promise<void> {
       return mergeHead(ctx, step);
     case 'review':
     case 'update-branch':
+    case 'drop-speculation':
       throw new Error(`${step.kind} is a long step`);
   }
 }

@@ -39,6 +39,8 @@ export async function enterMergeQueue(
         approvedSha: null,
         reworkRounds: 0,
         conflictOnBaseSha: null,
+        speculatedOnSha: null,
+        speculatedFromSha: null,
         enqueuedAt: new Date(),
       },
       setWhere: sql`${mergeQueueEntries.state} <> 'merged'`,

@@ -76,21 +76,22 @@ export function createMergeQueueGit(
     async contains(t, headSha, baseSha) {
       return isAncestor(mirrorPath(place(t)), baseSha, headSha);
     },
-    async samePatch(t, baseBranch, a, b) {
+    async holdsContent(t, container, sha) {
+      return holdsContent(mirrorPath(place(t)), container, sha);
+    },
+    async samePatch(t, baseBranch, a, b, bFrom) {
       const mirror = mirrorPath(place(t));
       const [first, second] = await Promise.all([
         patchId(mirror, baseBranch, a, patchIds),
-        patchId(mirror, baseBranch, b, patchIds),
+        patchId(mirror, baseBranch, b, patchIds, bFrom),
       ]);
       return first !== undefined && first === second;
     },
-    async diff(t, baseBranch, headSha) {
-      return runGit(
-        ['diff', '--no-color', '--no-ext-diff', `${remoteBase(baseBranch)}...${headSha}`],
-        {
-          cwd: mirrorPath(place(t)),
-        },
-      );
+    async diff(t, baseBranch, headSha, from) {
+      const range = from ? [from, headSha] : [`${remoteBase(baseBranch)}...${headSha}`];
+      return runGit(['diff', '--no-color', '--no-ext-diff', ...range], {
+        cwd: mirrorPath(place(t)),
+      });
     },
     async reviewCheckout(t, epicIssue, headSha, taskIssue) {
       const mirror = mirrorPath(place(t));
@@ -107,7 +108,7 @@ export function createMergeQueueGit(
       await runGit(['worktree', 'add', '--quiet', '--detach', checkout, headSha], { cwd: mirror });
       return checkout;
     },
-    async updateBranch(t, method, expectedHeadSha) {
+    async updateBranch(t, method, expectedHeadSha, options = {}) {
       // The look that decided this update fetched a moment ago: fetch again only when the
       // mirror does not show the head it decided on (a second fetch is a network round trip
       // per update; a base that moved since is caught by the next look, the push by its lease).
@@ -121,9 +122,33 @@ export function createMergeQueueGit(
         target: t,
         method,
         expectedHeadSha,
+        onto: options.onto,
+        from: options.from,
         remote: () => remote(t),
         identity: await identity(t),
       });
+    },
+    async resetBranch(t, sha, expectedHeadSha) {
+      const mirror = await mirrorOf(t);
+      const remoteHead = await revParse(mirror, `${remoteBase(t.branch)}^{commit}`);
+      if (remoteHead !== expectedHeadSha) return { outcome: 'head-moved', headSha: remoteHead };
+      const worktree = await ensureTaskWorktree({
+        mirror,
+        path: t.worktreePath ?? taskWorktreePath(place(t), t.epicIssue, t.taskIssue),
+        branch: t.branch,
+        baseBranch: t.baseBranch,
+      });
+      await abortUnfinished(worktree.path);
+      await runGit(['reset', '--quiet', '--hard', sha], { cwd: worktree.path });
+      const headSha = await pushTaskBranch({
+        gitDir: worktree.path,
+        branch: t.branch,
+        taskBranch: t.branch,
+        prefix: t.branchPrefix,
+        remote: await remote(t),
+        forceWithLeaseSha: expectedHeadSha,
+      });
+      return { outcome: 'updated', headSha };
     },
     async removeEpicWorktrees(t, epicIssue) {
       const mirror = mirrorPath(place(t));
@@ -148,22 +173,20 @@ async function updateInWorktree(input: {
   target: BranchTarget;
   method: 'rebase' | 'merge';
   expectedHeadSha: string;
+  /** What to build on: the base tip unless told (the head of the PR ahead). */
+  onto?: string;
+  /** Where the PR's own commits end: its head unless told (its head before speculation). */
+  from?: string;
   remote: () => Promise<RemoteCredentials>;
   identity: GitIdentity;
 }): Promise<UpdateOutcome> {
   const { mirror, target, expectedHeadSha } = input;
-  const remoteHead = (
-    await runGit(['rev-parse', '--verify', `${remoteBase(target.branch)}^{commit}`], {
-      cwd: mirror,
-    })
-  ).trim();
+  const remoteHead = await revParse(mirror, `${remoteBase(target.branch)}^{commit}`);
   if (remoteHead !== expectedHeadSha) return { outcome: 'head-moved', headSha: remoteHead };
-  const baseSha = (
-    await runGit(['rev-parse', '--verify', `${remoteBase(target.baseBranch)}^{commit}`], {
-      cwd: mirror,
-    })
-  ).trim();
-  if (await isAncestor(mirror, baseSha, expectedHeadSha))
+  const baseSha =
+    input.onto ?? (await revParse(mirror, `${remoteBase(target.baseBranch)}^{commit}`));
+  const start = input.from ?? expectedHeadSha;
+  if (start === expectedHeadSha && (await isAncestor(mirror, baseSha, expectedHeadSha)))
     return { outcome: 'up-to-date', headSha: expectedHeadSha };
 
   const worktree = await ensureTaskWorktree({
@@ -175,7 +198,7 @@ async function updateInWorktree(input: {
   const cwd = worktree.path;
   // The PR's head is the truth; the worker is idle while its PR is in review.
   await abortUnfinished(cwd);
-  await runGit(['reset', '--quiet', '--hard', expectedHeadSha], { cwd });
+  await runGit(['reset', '--quiet', '--hard', start], { cwd });
   const env = identityEnv(input.identity);
   const noHooks = ['-c', 'core.hooksPath=/dev/null'];
   try {
@@ -215,6 +238,25 @@ async function updateInWorktree(input: {
   return { outcome: 'updated', headSha };
 }
 
+async function revParse(gitDir: string, rev: string): Promise<string> {
+  return (await runGit(['rev-parse', '--verify', rev], { cwd: gitDir })).trim();
+}
+
+/** `git merge-tree --write-tree` (git 2.38+): exit 1 is a conflict, anything else a failure. */
+async function holdsContent(gitDir: string, container: string, sha: string): Promise<boolean> {
+  let merged: string;
+  try {
+    merged = await runGit(['merge-tree', '--write-tree', '--no-messages', container, sha], {
+      cwd: gitDir,
+    });
+  } catch (error) {
+    if (error instanceof GitError && error.exitCode === 1) return false;
+    throw error;
+  }
+  const tree = merged.split('\n')[0]?.trim();
+  return tree === (await revParse(gitDir, `${container}^{tree}`));
+}
+
 async function refIs(gitDir: string, ref: string, sha: string): Promise<boolean> {
   const found = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
     cwd: gitDir,
@@ -252,11 +294,11 @@ async function patchId(
   baseBranch: string,
   sha: string,
   known: Map<string, string>,
+  from?: string,
 ): Promise<string | undefined> {
   try {
-    const mergeBase = (
-      await runGit(['merge-base', remoteBase(baseBranch), sha], { cwd: mirror })
-    ).trim();
+    const mergeBase =
+      from ?? (await runGit(['merge-base', remoteBase(baseBranch), sha], { cwd: mirror })).trim();
     const key = `${mergeBase}:${sha}`;
     const seen = known.get(key);
     if (seen) return seen;

@@ -44,7 +44,25 @@ export interface HeadPrFacts {
     sha: string;
     /** The head contains the base tip: nothing merged since the head was built. */
     headIsUpToDate: boolean;
+    /**
+     * Merging the head into the base gives exactly the head's tree (`git merge-tree`):
+     * what the checks ran on is what a merge or squash would land, even when git's
+     * history says the head is behind (the base got a squash of what the head holds).
+     */
+    contentUpToDate: boolean;
   };
+  /**
+   * The app built this branch on the head of the PR ahead (speculative CI), from
+   * the PR's own head `fromSha`. Null when it did not, or the branch moved on since.
+   */
+  speculation: {
+    /** The head of the PR ahead that the branch was built on. */
+    onSha: string;
+    /** The PR's own head before the app built it on `onSha`. */
+    fromSha: string;
+    /** The base holds everything `onSha` brings: the PR ahead landed as built. */
+    landed: boolean;
+  } | null;
   reviews: readonly ReviewFact[];
   checks: {
     checkRuns: readonly CheckRunFact[];
@@ -53,7 +71,12 @@ export interface HeadPrFacts {
   };
   config: Pick<
     RepoConfig,
-    'requiredChecks' | 'humanReviewRequired' | 'maxAttempts' | 'mergeMethod' | 'updateMethod'
+    | 'requiredChecks'
+    | 'humanReviewRequired'
+    | 'maxAttempts'
+    | 'mergeMethod'
+    | 'updateMethod'
+    | 'mergeQueue'
   >;
   epic: { paused: boolean };
 }
@@ -87,8 +110,22 @@ export type NextStep =
   | { kind: 'wait'; for: WaitReason; reason: string; recheck?: boolean }
   /** The supervisor reviews this head commit (read-only) and submits a GitHub review. */
   | { kind: 'review'; sha: string; reason: string }
-  /** The app updates the branch onto the base itself, with git; no agent. */
-  | { kind: 'update-branch'; method: 'rebase' | 'merge'; baseSha: string; reason: string }
+  /**
+   * The app updates the branch onto the base itself, with git; no agent.
+   * `fromSha`: the PR's own head, when the branch was built on a PR ahead.
+   */
+  | {
+      kind: 'update-branch';
+      method: 'rebase' | 'merge';
+      baseSha: string;
+      fromSha?: string;
+      reason: string;
+    }
+  /**
+   * The PR ahead, which this branch was built on, did not land: the branch goes
+   * back to the PR's own head `fromSha`, without the other PR's commits.
+   */
+  | { kind: 'drop-speculation'; fromSha: string; reason: string }
   /** The worker gets the PR back on its branch (a `rework-task` job). */
   | {
       kind: 'send-back';
@@ -157,7 +194,16 @@ function sendBack(
 }
 
 function workStep(facts: HeadPrFacts): NextStep {
-  const { pr, base, config, entry } = facts;
+  const { pr, base, config, entry, speculation } = facts;
+  // Before anything else: this branch must never be merged, reviewed or sent back carrying
+  // the commits of a PR ahead that did not land (checks red, sent back, closed, changed).
+  if (speculation && !speculation.landed) {
+    return {
+      kind: 'drop-speculation',
+      fromSha: speculation.fromSha,
+      reason: `the PR ahead did not land as ${short(speculation.onSha)}, which this branch was built on`,
+    };
+  }
   const reviews = reviewStanding(facts.reviews, pr.headSha);
 
   if (reviews.humanChangesRequested.length > 0) {
@@ -175,8 +221,10 @@ function workStep(facts: HeadPrFacts): NextStep {
     });
   }
 
-  // Checks and review are only worth something on the commit that would be merged.
-  if (!base.headIsUpToDate) {
+  // Checks and review are only worth something on the commit that would be merged. A rebase
+  // merge replays the head's commits, so only history, not content, makes it up to date.
+  const contentCounts = base.contentUpToDate && config.mergeMethod !== 'rebase';
+  if (!base.headIsUpToDate && !contentCounts) {
     if (entry.conflictOnBaseSha === base.sha) {
       return sendBack(facts, {
         because: 'conflict',
@@ -188,6 +236,7 @@ function workStep(facts: HeadPrFacts): NextStep {
       kind: 'update-branch',
       method: config.updateMethod,
       baseSha: base.sha,
+      ...(speculation ? { fromSha: speculation.fromSha } : {}),
       reason: `the base moved to ${short(base.sha)}`,
     };
   }
@@ -265,7 +314,9 @@ function mergeGate(
     kind: 'merge',
     method: config.mergeMethod,
     sha: pr.headSha,
-    reason: `reviewed, checks green, up to date at ${short(pr.headSha)}`,
+    reason: facts.base.headIsUpToDate
+      ? `reviewed, checks green, up to date at ${short(pr.headSha)}`
+      : `reviewed, checks green at ${short(pr.headSha)}, which already holds the base at ${short(facts.base.sha)}`,
   };
 }
 

@@ -41,21 +41,48 @@ export interface MergeQueueGit {
   /** Whether `headSha` contains `baseSha` (nothing merged since the head was built). */
   contains(target: RepoTarget, headSha: string, baseSha: string): Promise<boolean>;
   /**
+   * Whether `container` already holds everything `sha` brings: git's merge of
+   * the two (`git merge-tree`) is clean and its tree is `container`'s own.
+   * A head holding its base this way is up to date in content even when git's
+   * history says it is behind (the base got a squash of what the head holds).
+   */
+  holdsContent(target: RepoTarget, container: string, sha: string): Promise<boolean>;
+  /**
    * Whether two commits carry the same change relative to the base: the second
    * is a clean update of the first (same patch id). False when either is unknown.
+   * `bFrom`: b's own change starts there rather than at its fork point from the
+   * base (a branch the app built on the PR ahead of it).
    */
-  samePatch(target: RepoTarget, baseBranch: string, a: string, b: string): Promise<boolean>;
+  samePatch(
+    target: RepoTarget,
+    baseBranch: string,
+    a: string,
+    b: string,
+    bFrom?: string,
+  ): Promise<boolean>;
   /**
-   * Updates the branch onto the base tip with git in the task's worktree — a
-   * rebase or a merge — and pushes it (with a lease on `expectedHeadSha`).
+   * Updates the branch with git in the task's worktree — a rebase or a merge —
+   * onto the base tip, or `options.onto` (the head of the PR ahead, for
+   * speculative CI), starting from `options.from` when given (the PR's own head
+   * before the app built it on another PR), and pushes it with a lease on
+   * `expectedHeadSha`.
    */
   updateBranch(
     target: BranchTarget,
     method: 'rebase' | 'merge',
     expectedHeadSha: string,
+    options?: { onto?: string; from?: string },
   ): Promise<UpdateOutcome>;
-  /** The PR's change against its base (`git diff base...head`), for the review. */
-  diff(target: RepoTarget, baseBranch: string, headSha: string): Promise<string>;
+  /**
+   * Puts the branch back at `sha` (the PR's own head), with a lease on
+   * `expectedHeadSha`: drops the commits of a PR ahead that did not land.
+   */
+  resetBranch(target: BranchTarget, sha: string, expectedHeadSha: string): Promise<UpdateOutcome>;
+  /**
+   * The PR's change, for the review: `git diff base...head`, or `from..head`
+   * when its own change starts at `from`.
+   */
+  diff(target: RepoTarget, baseBranch: string, headSha: string, from?: string): Promise<string>;
   /**
    * A detached, read-only checkout of `headSha` for the supervisor's review;
    * returns its path. One per task, since PRs behind the head are reviewed

@@ -46,17 +46,19 @@ export async function readHeadFacts(ctx: HeadContext): Promise<HeadRead> {
   const open = pr.state === 'open' && !pr.merged;
 
   // A closed PR needs no more than its own facts.
-  const [reviews, checks, base] = open
+  const [reviews, checks, { base, speculation }] = open
     ? await Promise.all([
-        readReviews(ctx, headSha, baseBranch),
+        readBaseAndSpeculation(ctx, headSha, baseBranch).then(async (read) => {
+          const reviewFacts = await readReviews(ctx, headSha, baseBranch, read.speculation?.onSha);
+          return [reviewFacts, read] as const;
+        }),
         readChecks(ctx, headSha),
-        readBase(ctx, headSha, baseBranch),
-      ])
-    : [
+      ]).then(([[reviewFacts, read], checkFacts]) => [reviewFacts, checkFacts, read] as const)
+    : ([
         [],
         { checkRuns: [], statuses: [], noChecksGraceExpired: true },
-        { sha: '', headIsUpToDate: true },
-      ];
+        { base: { sha: '', headIsUpToDate: true, contentUpToDate: true }, speculation: null },
+      ] as const);
 
   const facts: HeadPrFacts = {
     pr: {
@@ -72,6 +74,7 @@ export async function readHeadFacts(ctx: HeadContext): Promise<HeadRead> {
     task: { state: ctx.task.state },
     entry: { reworkRounds: entry.reworkRounds, conflictOnBaseSha: entry.conflictOnBaseSha },
     base,
+    speculation,
     reviews,
     checks,
     config: ctx.config,
@@ -80,16 +83,34 @@ export async function readHeadFacts(ctx: HeadContext): Promise<HeadRead> {
   return { facts, baseBranch, headBranch: pr.head.ref, headSha };
 }
 
-async function readBase(ctx: HeadContext, headSha: string, baseBranch: string) {
-  await ctx.git.refresh(ctx.target);
-  const sha = await ctx.git.baseTip(ctx.target, baseBranch);
-  return { sha, headIsUpToDate: await ctx.git.contains(ctx.target, headSha, sha) };
+async function readBaseAndSpeculation(
+  ctx: HeadContext,
+  headSha: string,
+  baseBranch: string,
+): Promise<Pick<HeadPrFacts, 'base' | 'speculation'>> {
+  const { git, target, entry } = ctx;
+  await git.refresh(target);
+  const sha = await git.baseTip(target, baseBranch);
+  const headIsUpToDate = await git.contains(target, headSha, sha);
+  const contentUpToDate = headIsUpToDate || (await git.holdsContent(target, headSha, sha));
+  const base = { sha, headIsUpToDate, contentUpToDate };
+  const { speculatedOnSha: onSha, speculatedFromSha: fromSha } = entry;
+  // A branch no longer built on the PR ahead (the worker or a person pushed another) has nothing to undo.
+  if (!onSha || !fromSha || !(await git.contains(target, headSha, onSha))) {
+    return { base, speculation: null };
+  }
+  return {
+    base,
+    speculation: { onSha, fromSha, landed: await git.holdsContent(target, sha, onSha) },
+  };
 }
 
 async function readReviews(
   ctx: HeadContext,
   headSha: string,
   baseBranch: string,
+  /** Where the head's own change starts when the app built it on the PR ahead. */
+  headFrom: string | undefined,
 ): Promise<ReviewFact[]> {
   const { octokit, target, entry } = ctx;
   const raw = await octokit.paginate(octokit.rest.pulls.listReviews, {
@@ -102,7 +123,7 @@ async function readReviews(
   const coversHead = (sha: string) => {
     let known = covers.get(sha);
     if (!known) {
-      known = ctx.git.samePatch(ctx.target, baseBranch, sha, headSha).catch(() => false);
+      known = ctx.git.samePatch(ctx.target, baseBranch, sha, headSha, headFrom).catch(() => false);
       covers.set(sha, known);
     }
     return known;

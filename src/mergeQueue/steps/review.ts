@@ -22,7 +22,9 @@ export async function reviewHead(
     await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
     return;
   }
-  const diff = await deps.git.diff(target, read.baseBranch, step.sha);
+  // A branch built on the PR ahead: its own change starts at that PR's head.
+  const from = read.facts.speculation?.onSha;
+  const diff = await deps.git.diff(target, read.baseBranch, step.sha, from);
   const cwd = await deps.git.reviewCheckout(
     target,
     ctx.epic.issueNumber,

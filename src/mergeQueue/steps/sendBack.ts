@@ -21,7 +21,14 @@ export async function sendBack(
     .transaction(async (tx) => {
       const rounds = await tx
         .update(mergeQueueEntries)
-        .set({ reworkRounds: step.round, reworkReason: step.because, conflictOnBaseSha: null })
+        .set({
+          reworkRounds: step.round,
+          reworkReason: step.because,
+          conflictOnBaseSha: null,
+          // The worker's round starts from the branch as it is: nothing speculative to undo later.
+          speculatedOnSha: null,
+          speculatedFromSha: null,
+        })
         .where(
           and(
             eq(mergeQueueEntries.id, entry.id),

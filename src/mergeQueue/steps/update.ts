@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { tasks } from '../../db/schema.js';
+import { mergeQueueEntries, tasks } from '../../db/schema.js';
 import { recordConflict } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
+import type { BranchTarget } from '../ports.js';
 import { logDecision, shortSha, wakeAfter, type StepContext } from './context.js';
 
 /**
@@ -13,25 +14,19 @@ export async function updateBranch(
   ctx: StepContext,
   step: Extract<NextStep, { kind: 'update-branch' }>,
 ): Promise<void> {
-  const { deps, entry, task, read } = ctx;
+  const { deps, entry, read } = ctx;
+  // A branch built on the PR ahead is rebuilt from the PR's own commits, not from that PR's.
   const outcome = await deps.git.updateBranch(
-    {
-      ...ctx.target,
-      epicIssue: ctx.epic.issueNumber,
-      taskIssue: task.issueNumber,
-      branch: read.headBranch,
-      baseBranch: read.baseBranch,
-      branchPrefix: ctx.config.branchPrefix,
-      worktreePath: task.worktreePath,
-    },
+    branchTarget(ctx),
     step.method,
     read.headSha,
+    step.fromSha ? { from: step.fromSha } : {},
   );
   switch (outcome.outcome) {
     case 'updated':
     case 'up-to-date':
       await recordConflict(deps.db, entry.id, null);
-      await deps.db.update(tasks).set({ headSha: outcome.headSha }).where(eq(tasks.id, task.id));
+      await recordNewHead(ctx, outcome.headSha);
       await logDecision(
         ctx,
         `update-branch: ${step.method}`,
@@ -54,4 +49,51 @@ export async function updateBranch(
       await wakeAfter(ctx, ['head-moved', entry.id, outcome.headSha]);
       return;
   }
+}
+
+/**
+ * The PR ahead, which the app built this branch on, did not land as built:
+ * the branch goes back to the PR's own head, so its commits never reach the
+ * base with this PR. The next look updates it onto the base like any PR.
+ */
+export async function dropSpeculation(
+  ctx: StepContext,
+  step: Extract<NextStep, { kind: 'drop-speculation' }>,
+): Promise<void> {
+  const { deps, entry, read } = ctx;
+  const outcome = await deps.git.resetBranch(branchTarget(ctx), step.fromSha, read.headSha);
+  if (outcome.outcome !== 'updated' && outcome.outcome !== 'up-to-date') {
+    await wakeAfter(ctx, ['head-moved', entry.id, 'headSha' in outcome ? outcome.headSha : '']);
+    return;
+  }
+  await recordNewHead(ctx, outcome.headSha);
+  await logDecision(ctx, 'drop-speculation', step.reason, {
+    pr: entry.prNumber,
+    from: read.headSha,
+    to: outcome.headSha,
+  });
+  await wakeAfter(ctx, ['unspeculated', entry.id, outcome.headSha]);
+}
+
+/** The app pushed `headSha`, built on the base: no PR ahead's commits in it any more. */
+async function recordNewHead(ctx: Pick<StepContext, 'deps' | 'entry' | 'task'>, headSha: string) {
+  await ctx.deps.db
+    .update(mergeQueueEntries)
+    .set({ speculatedOnSha: null, speculatedFromSha: null })
+    .where(eq(mergeQueueEntries.id, ctx.entry.id));
+  await ctx.deps.db.update(tasks).set({ headSha }).where(eq(tasks.id, ctx.task.id));
+}
+
+export function branchTarget(
+  ctx: Pick<StepContext, 'target' | 'epic' | 'task' | 'read' | 'config'>,
+): BranchTarget {
+  return {
+    ...ctx.target,
+    epicIssue: ctx.epic.issueNumber,
+    taskIssue: ctx.task.issueNumber,
+    branch: ctx.read.headBranch,
+    baseBranch: ctx.read.baseBranch,
+    branchPrefix: ctx.config.branchPrefix,
+    worktreePath: ctx.task.worktreePath,
+  };
 }

@@ -156,4 +156,46 @@ describe('merge queue git', { timeout: 180_000 }, () => {
     expect(removed.length).toBeGreaterThanOrEqual(3);
     expect(removed).toContain(checkout);
   });
+
+  it('speculates: builds a PR on the head of the PR ahead, sees it hold the base in content once that PR is squashed in, and can drop the other PR’s commits', async () => {
+    const ahead = pushCommit('factory/1-6-f', 'origin/main', { 'f.txt': 'ahead\n' }, 'f');
+    const own = pushCommit('factory/1-7-g', 'origin/main', { 'g.txt': 'next\n' }, 'g');
+    await ops.refresh(target);
+    const base = await ops.baseTip(target, 'main');
+    const built = await ops.updateBranch(branchTarget('factory/1-7-g', 7), 'rebase', own, {
+      onto: ahead,
+      from: own,
+    });
+    expect(built.outcome).toBe('updated');
+    const speculated = built.outcome === 'updated' ? built.headSha : '';
+    expect(git(bare, 'rev-parse', 'factory/1-7-g').trim()).toBe(speculated);
+    expect(await ops.contains(target, speculated, ahead)).toBe(true);
+    // Its own change, counted from the PR ahead, is the change that was reviewed.
+    expect(await ops.samePatch(target, 'main', own, speculated, ahead)).toBe(true);
+    expect(await ops.samePatch(target, 'main', own, speculated)).toBe(false);
+    const diff = await ops.diff(target, 'main', speculated, ahead);
+    expect(diff).toContain('+next');
+    expect(diff).not.toContain('+ahead');
+    // Before the PR ahead lands, the base does not hold it.
+    expect(await ops.holdsContent(target, base, ahead)).toBe(false);
+
+    // GitHub squashes the PR ahead: a new commit on the base with its tree.
+    const squash = git(bare, 'commit-tree', `${ahead}^{tree}`, '-p', base, '-m', 'Squash f');
+    git(bare, 'update-ref', 'refs/heads/main', squash.trim(), base);
+    await ops.refresh(target);
+    const newBase = await ops.baseTip(target, 'main');
+    expect(await ops.contains(target, speculated, newBase)).toBe(false);
+    expect(await ops.holdsContent(target, speculated, newBase)).toBe(true);
+    expect(await ops.holdsContent(target, newBase, ahead)).toBe(true);
+    // The PR's own head, built before the squash, does not hold it.
+    expect(await ops.holdsContent(target, own, newBase)).toBe(false);
+
+    // Dropping the speculation puts the PR's own head back, with a lease.
+    expect(
+      (await ops.resetBranch(branchTarget('factory/1-7-g', 7), own, 'f'.repeat(40))).outcome,
+    ).toBe('head-moved');
+    const reset = await ops.resetBranch(branchTarget('factory/1-7-g', 7), own, speculated);
+    expect(reset).toEqual({ outcome: 'updated', headSha: own });
+    expect(git(bare, 'rev-parse', 'factory/1-7-g').trim()).toBe(own);
+  });
 });

@@ -4,6 +4,8 @@ import type { ReviewFact } from '../../../src/mergeQueue/reviews.js';
 export const HEAD = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';
 export const OLD_HEAD = 'ffffeeeeddddccccbbbbaaaa9999888877776666';
 export const BASE = '0123456789abcdef0123456789abcdef01234567';
+/** The head of the PR ahead, which a speculated branch was built on. */
+export const AHEAD = 'aaaa1111bbbb2222cccc3333dddd4444eeee5555';
 
 type Overrides = {
   [K in keyof HeadPrFacts]?: HeadPrFacts[K] extends readonly unknown[]
@@ -56,7 +58,8 @@ export function headFacts(overrides: Overrides = {}): HeadPrFacts {
     },
     task: { state: 'REVIEW' },
     entry: { reworkRounds: 0, conflictOnBaseSha: null },
-    base: { sha: BASE, headIsUpToDate: true },
+    base: { sha: BASE, headIsUpToDate: true, contentUpToDate: true },
+    speculation: null,
     reviews: [supervisorApproval()],
     checks: { checkRuns: [greenCheck], statuses: [], noChecksGraceExpired: true },
     config: {
@@ -65,6 +68,7 @@ export function headFacts(overrides: Overrides = {}): HeadPrFacts {
       maxAttempts: 3,
       mergeMethod: 'squash',
       updateMethod: 'rebase',
+      mergeQueue: { speculate: true },
     },
     epic: { paused: false },
   };
@@ -72,7 +76,21 @@ export function headFacts(overrides: Overrides = {}): HeadPrFacts {
     pr: { ...base.pr, ...overrides.pr },
     task: { ...base.task, ...overrides.task },
     entry: { ...base.entry, ...overrides.entry },
-    base: { ...base.base, ...overrides.base },
+    // Behind in history is behind in content unless a test says otherwise.
+    base: {
+      ...base.base,
+      contentUpToDate: overrides.base?.headIsUpToDate ?? true,
+      ...overrides.base,
+    },
+    speculation:
+      overrides.speculation === undefined
+        ? base.speculation
+        : overrides.speculation && {
+            onSha: AHEAD,
+            fromSha: OLD_HEAD,
+            landed: false,
+            ...overrides.speculation,
+          },
     reviews: overrides.reviews ?? base.reviews,
     checks: { ...base.checks, ...overrides.checks },
     config: { ...base.config, ...overrides.config },

@@ -471,3 +471,126 @@ describe('nextStep: human review required', () => {
     expect(step).toMatchObject({ kind: 'wait', for: 'checks' });
   });
 });
+
+describe('nextStep: a head that holds the base in content (speculative CI)', () => {
+  it('merges a head behind in history whose content already holds the base, without updating it or running CI again', () => {
+    const step = nextStep(
+      headFacts({ base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true } }),
+    );
+    expect(step).toMatchObject({ kind: 'merge', method: 'squash', sha: HEAD });
+    expect(step.reason).toContain('already holds the base');
+  });
+
+  it('merges with the merge method too (the merge commit gets the head tree)', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true },
+          config: { mergeMethod: 'merge' },
+        }),
+      ),
+    ).toMatchObject({ kind: 'merge', method: 'merge' });
+  });
+
+  it('updates it first with mergeMethod rebase: a rebase merge replays commits, so only history counts', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true },
+          config: { mergeMethod: 'rebase' },
+        }),
+      ),
+    ).toMatchObject({ kind: 'update-branch', baseSha: NEW_BASE });
+  });
+
+  it('waits for its checks (they ran on what would land) rather than updating it', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true },
+          checks: { checkRuns: [{ ...greenCheck, status: 'in_progress', conclusion: null }] },
+        }),
+      ),
+    ).toMatchObject({ kind: 'wait', for: 'checks' });
+  });
+
+  it('sends failing checks back to the worker like any head', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true },
+          checks: { checkRuns: [{ ...greenCheck, conclusion: 'failure' }] },
+          speculation: { landed: true },
+        }),
+      ),
+    ).toMatchObject({ kind: 'send-back', because: 'checks-failed' });
+  });
+
+  it('merges a branch built on the PR ahead once that PR landed as built', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: true },
+          speculation: { landed: true },
+        }),
+      ),
+    ).toMatchObject({ kind: 'merge', sha: HEAD });
+  });
+
+  it('rebuilds from the PR’s own head when the PR ahead landed but the base moved on further', () => {
+    expect(
+      nextStep(
+        headFacts({
+          base: { sha: NEW_BASE, headIsUpToDate: false, contentUpToDate: false },
+          speculation: { landed: true },
+        }),
+      ),
+    ).toMatchObject({ kind: 'update-branch', baseSha: NEW_BASE, fromSha: OLD_HEAD });
+  });
+});
+
+describe('nextStep: the PR ahead did not land (speculation dropped)', () => {
+  it.each([
+    [
+      'the base did not move (the PR ahead was sent back or closed): up to date, green, approved',
+      headFacts({ speculation: { landed: false } }),
+    ],
+    [
+      'the base moved without it',
+      headFacts({ base: { sha: NEW_BASE, headIsUpToDate: false }, speculation: { landed: false } }),
+    ],
+    [
+      'changes are requested as well',
+      headFacts({
+        speculation: { landed: false },
+        reviews: [personReview('alice', 'CHANGES_REQUESTED')],
+      }),
+    ],
+    [
+      'its checks failed as well (perhaps because of the PR ahead)',
+      headFacts({
+        speculation: { landed: false },
+        checks: { checkRuns: [{ ...greenCheck, conclusion: 'failure' }] },
+      }),
+    ],
+  ])(
+    'puts the branch back to the PR’s own head before merging, reviewing or sending back: %s',
+    (_, facts) => {
+      expect(nextStep(facts)).toMatchObject({ kind: 'drop-speculation', fromSha: OLD_HEAD });
+    },
+  );
+
+  it('still records a merge by a person and still waits while the epic is paused', () => {
+    expect(
+      nextStep(
+        headFacts({
+          pr: { state: 'closed', merged: true, mergedBy: 'carol' },
+          speculation: { landed: false },
+        }),
+      ),
+    ).toMatchObject({ kind: 'record-merged', by: 'person' });
+    expect(
+      nextStep(headFacts({ epic: { paused: true }, speculation: { landed: false } })),
+    ).toMatchObject({ kind: 'wait', for: 'epic-paused' });
+  });
+});
