@@ -281,4 +281,99 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
     expect(reviews[0]).toMatchObject({ state: 'COMMENTED' });
     expect(reviews[0]?.body).toContain('factory:review verdict=APPROVE');
   });
+
+  it('speculative CI: the second PR’s checks start on top of the first while the first’s run; three PRs land in order with one CI run each on what landed', async () => {
+    let ciHeld = true;
+    const h = await start({ worker: noRework, ciFinished: () => !ciHeld });
+    const first = await h.addPullRequest(91, 901, { 'b.txt': 'alpha\nfirst\n' });
+    const second = await h.addPullRequest(92, 902, { 'c.txt': 'cyan\n' });
+    const third = await h.addPullRequest(93, 903, { 'a.txt': 'one\ntwo\nthree\nfour\n' });
+    const firstHead = h.github.headSha(h.github.pull(901));
+    const secondOwn = h.github.headSha(h.github.pull(902));
+    for (const task of [first, second, third]) await h.queue(task);
+
+    // The first PR's checks are running: the app builds the second on top of it.
+    await h.until('the second PR built on the first', async () => {
+      const entry = (await h.entries()).find((e) => e.taskId === second.id);
+      return (
+        entry?.speculatedOnSha === firstHead && h.github.headSha(h.github.pull(902)) !== secondOwn
+      );
+    });
+    const speculated = h.github.headSha(h.github.pull(902));
+    expect(git(h.bare, 'merge-base', '--is-ancestor', firstHead, speculated)).toBe('');
+    await h.until('its CI started', () => h.github.ciStarts.some((c) => c.sha === speculated));
+    expect(h.github.merges).toEqual([]);
+
+    ciHeld = false;
+    await h.wake('check-suite-completed');
+    await h.until('all three merged', async () => (await h.task(third.id)).state === 'COMPLETED');
+
+    expect(h.github.merges.map((m) => m.pr)).toEqual([901, 902, 903]);
+    const [one, two, three] = h.github.merges;
+    // The second landed as the very commit tested on top of the first, its CI started before the first merged…
+    expect(two?.headSha).toBe(speculated);
+    const started = h.github.ciStarts.find((c) => c.sha === speculated);
+    expect(started?.seq).toBeLessThan(one?.seq ?? 0);
+    // …and no CI ran on any commit of the second PR after the first merged.
+    const secondShas = new Set([secondOwn, speculated]);
+    expect(
+      h.github.ciStarts.filter((c) => c.seq > (one?.seq ?? 0) && secondShas.has(c.sha)),
+    ).toEqual([]);
+    // One CI run per landed commit, all green.
+    for (const merge of [one, two, three]) {
+      expect(h.github.ciStarts.filter((c) => c.sha === merge?.headSha)).toHaveLength(1);
+      expect(merge?.checks.every((c) => c.conclusion === 'success')).toBe(true);
+    }
+    // The base holds all three changes; the first's change came in once.
+    expect(git(h.bare, 'show', 'main:b.txt')).toBe('alpha\nfirst\n');
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('cyan\n');
+    expect(git(h.bare, 'show', 'main:a.txt')).toBe('one\ntwo\nthree\nfour\n');
+    expect(h.baseHistory()).toEqual([
+      'Initial commit',
+      'Merge PR #901',
+      'Merge PR #902',
+      'Merge PR #903',
+    ]);
+    expect(h.reworks).toEqual([]);
+    // The approval of the second PR's own change still counted for the commit built on the first.
+    expect(
+      h.agentRuns.filter((r) => r.purpose === 'review' && r.taskId === second.id),
+    ).toHaveLength(1);
+  });
+
+  it('speculative CI: when the PR ahead does not land (closed while its checks ran), the next PR drops its commits and lands only its own change', async () => {
+    let ciHeld = true;
+    const h = await start({ worker: noRework, ciFinished: () => !ciHeld });
+    const first = await h.addPullRequest(94, 904, { 'b.txt': 'alpha\nnever lands\n' });
+    const second = await h.addPullRequest(95, 905, { 'c.txt': 'magenta\n' });
+    const firstHead = h.github.headSha(h.github.pull(904));
+    const secondOwn = h.github.headSha(h.github.pull(905));
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('the second PR built on the first', async () => {
+      const entry = (await h.entries()).find((e) => e.taskId === second.id);
+      return entry?.speculatedOnSha === firstHead;
+    });
+    const speculated = h.github.headSha(h.github.pull(905));
+    expect(speculated).not.toBe(secondOwn);
+
+    // The first PR fails: a person closes it while its checks run; then CI finishes.
+    h.github.closeByPerson(904);
+    ciHeld = false;
+    await h.wake('closed-and-checks-done');
+    await h.until('second merged', async () => (await h.task(second.id)).state === 'COMPLETED');
+
+    expect((await h.task(first.id)).state).toBe('BLOCKED');
+    expect(h.github.merges.map((m) => m.pr)).toEqual([905]);
+    // It landed as its own commit, not the one carrying the first PR's commits.
+    expect(h.github.merges[0]?.headSha).toBe(secondOwn);
+    expect(git(h.bare, 'show', 'main:b.txt')).toBe('alpha\n');
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('magenta\n');
+    expect(() => git(h.bare, 'merge-base', '--is-ancestor', firstHead, 'main')).toThrow();
+    const dropped = await h.handle.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.decision, 'merge-queue drop-speculation'));
+    expect(dropped.map((d) => d.taskId)).toEqual([second.id]);
+    expect(h.reworks).toEqual([]);
+  });
 });

@@ -6,8 +6,9 @@ import nock from 'nock';
  * requests whose heads are real branches of a local bare repository, reviews,
  * check runs computed by a test-supplied CI, issues, comments and labels.
  * Merging writes a real commit onto the base branch of the bare repository,
- * and refuses (like branch protection would) a head that is not up to date,
- * so "main only receives what was checked on top of main" is asserted by git.
+ * and refuses (like branch protection would) a head whose merge would land
+ * another tree than the head's own, so "main only receives what was checked
+ * on top of main" is asserted by git.
  */
 
 export const api = 'https://api.github.com';
@@ -54,6 +55,8 @@ export interface FakeGitHubOptions {
   ci: (sha: string, bare: string) => FakeCheck[];
   /** Refuse APPROVE / REQUEST_CHANGES by the bot on its own PR, as GitHub does. */
   refuseOwnPullVerdicts?: boolean;
+  /** Whether the CI run on `sha` has finished; until then its checks are in progress. Default: at once. */
+  ciFinished?: (sha: string) => boolean;
 }
 
 const git = (cwd: string, ...args: string[]) =>
@@ -66,9 +69,12 @@ export class FakeGitHub {
   /** Sub-issues of an issue, by number (what reconciliation reads of an epic). */
   readonly subIssues = new Map<number, number[]>();
   readonly checks = new Map<string, FakeCheck[]>();
-  /** Every merge the fake performed: PR number, head sha merged, base before. */
-  readonly merges: { pr: number; headSha: string; checks: FakeCheck[] }[] = [];
+  /** Every merge the fake performed: PR number, head sha merged, its checks, when (`seq`). */
+  readonly merges: { pr: number; headSha: string; checks: FakeCheck[]; seq: number }[] = [];
+  /** Every CI run, in the order they started (`seq` is shared with `merges`). */
+  readonly ciStarts: { sha: string; seq: number }[] = [];
   ciRuns = 0;
+  private seq = 0;
   private ids = 1000;
 
   constructor(private readonly options: FakeGitHubOptions) {}
@@ -144,6 +150,7 @@ export class FakeGitHub {
     let known = this.checks.get(sha);
     if (!known) {
       this.ciRuns += 1;
+      this.ciStarts.push({ sha, seq: ++this.seq });
       known = this.options.ci(sha, this.options.bare);
       this.checks.set(sha, known);
     }
@@ -176,7 +183,12 @@ export class FakeGitHub {
     pull.merged = true;
     pull.mergedBy = login;
     pull.mergeCommitSha = commit;
-    this.merges.push({ pr: pull.number, headSha: head, checks: this.checksFor(head) });
+    this.merges.push({
+      pr: pull.number,
+      headSha: head,
+      checks: this.checksFor(head),
+      seq: ++this.seq,
+    });
     return commit;
   }
 
@@ -255,11 +267,14 @@ export class FakeGitHub {
     if ((match = m(/^\/pulls\/(\d+)\/merge$/)) && method === 'PUT')
       return this.merge(Number(match[1]), body);
     if ((match = m(/^\/commits\/([0-9a-f]{40})\/check-runs$/))) {
-      const runs = this.checksFor(match[1] ?? '').map((c, i) => ({
+      const sha = match[1] ?? '';
+      const checks = this.checksFor(sha);
+      const finished = this.options.ciFinished?.(sha) ?? true;
+      const runs = checks.map((c, i) => ({
         id: i + 1,
         name: c.name,
-        status: 'completed',
-        conclusion: c.conclusion,
+        status: finished ? 'completed' : 'in_progress',
+        conclusion: finished ? c.conclusion : null,
         details_url: null,
         html_url: null,
         output: { title: c.name, summary: c.output ?? '', text: null },
@@ -373,14 +388,25 @@ export class FakeGitHub {
     const head = this.headSha(pull);
     if (body.sha !== head)
       return [409, { message: 'Head branch was modified. Review and try the merge again.' }];
+    // What branch protection guarantees, by content: the merge lands exactly the tree the
+    // checks ran on. A head behind in history whose tree already holds the base (built on a
+    // PR that was squashed in since) merges to its own tree; any other behind head is refused.
     const base = git(this.options.bare, 'rev-parse', `refs/heads/${pull.base}`);
+    let merged = '';
     try {
-      git(this.options.bare, 'merge-base', '--is-ancestor', base, head);
+      merged =
+        git(this.options.bare, 'merge-tree', '--write-tree', base, head).split('\n')[0] ?? '';
     } catch {
+      return [405, { message: 'Pull Request has merge conflicts' }];
+    }
+    if (merged !== git(this.options.bare, 'rev-parse', `${head}^{tree}`)) {
       return [
         405,
         { message: 'Head branch is out of date with the base (required to be up to date)' },
       ];
+    }
+    if (!(this.options.ciFinished?.(head) ?? true)) {
+      return [405, { message: 'Required status checks have not finished' }];
     }
     const sha = this.writeMerge(pull, String(body.merge_method ?? 'merge'), this.options.botLogin);
     return [200, { sha, merged: true, message: 'Pull Request successfully merged' }];

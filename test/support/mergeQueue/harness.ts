@@ -54,6 +54,7 @@ export interface HarnessOptions {
   review?: (request: AgentRunRequest, count: number) => ReviewVerdict;
   worker: WorkerScript;
   refuseOwnPullVerdicts?: boolean;
+  ciFinished?: (sha: string) => boolean;
 }
 
 const greenCi = (): FakeCheck[] => [{ name: 'test', conclusion: 'success' }];
@@ -90,6 +91,7 @@ export class QueueHarness {
       botLogin,
       ci: options.ci ?? greenCi,
       refuseOwnPullVerdicts: options.refuseOwnPullVerdicts,
+      ciFinished: options.ciFinished,
     });
   }
 
