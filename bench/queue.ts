@@ -1,10 +1,13 @@
 /**
  * `npm run bench:queue` — lands N PRs through an epic's queue, on real git,
  * under two policies, and compares them:
- *   queue: Factory's merge queue — the same `nextStep` and `reviewAheadStep`
- *          the app runs: the supervisor reviews the next PRs behind the head
- *          while the head's checks run, the app brings the head up to date
- *          itself with git, and a worker agent only for a real conflict;
+ *   queue: Factory's merge queue — the same `nextStep`, `reviewAheadStep`
+ *          and `speculateStep` the app runs, on the app's own git: the
+ *          supervisor reviews the next PRs behind the head while the head's
+ *          checks run, the app builds the next approved PR on the head's
+ *          commit so its checks run at the same time (speculative CI), brings
+ *          the head up to date itself with git, and a worker agent only for
+ *          a real conflict;
  *   seed:  the seed's strict policy (seed/ARCHITECTURE.md, "PR Flow
  *          (Sequential Review)"): after every merge the next PR's worker is
  *          asked to rebase (the "Trigger Rebase" box: an event/mail, modelled
@@ -25,7 +28,9 @@
  * minutes) and `slow-agents` (CI 1, review 3, worker 3). BENCH_CI_SECONDS,
  * BENCH_REVIEW_SECONDS, BENCH_WORKER_SECONDS (or BENCH_AGENT_SECONDS for
  * both) run one scenario instead. BENCH_N (20), BENCH_CONFLICT_SHARE (0.1),
- * BENCH_REVIEW_AHEAD (the app's default). Writes bench/results/queue.json.
+ * BENCH_REVIEW_AHEAD (the app's default), BENCH_SPECULATE (1; 0 turns
+ * speculative CI off, as `mergeQueue.speculate: false` does). Writes
+ * bench/results/queue.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +45,7 @@ import { createMergeQueueGit } from '../src/mergeQueue/gitOperations.js';
 import { nextStep, type HeadPrFacts } from '../src/mergeQueue/nextStep.js';
 import type { BranchTarget, MergeQueueGit } from '../src/mergeQueue/ports.js';
 import { reviewAheadStep } from '../src/mergeQueue/reviewAhead.js';
+import { speculateStep } from '../src/mergeQueue/speculate.js';
 import type { ReviewFact } from '../src/mergeQueue/reviews.js';
 import { defaultMergeQueueOptions } from '../src/mergeQueue/steps/context.js';
 
@@ -56,6 +62,12 @@ interface Scenario {
 const N = Number(process.env.BENCH_N ?? 20);
 const conflictShare = Number(process.env.BENCH_CONFLICT_SHARE ?? 0.1);
 const reviewAhead = Number(process.env.BENCH_REVIEW_AHEAD ?? defaultMergeQueueOptions.reviewAhead);
+const speculate = process.env.BENCH_SPECULATE !== '0';
+const queueConfig = {
+  ...defaultRepoConfig,
+  requiredChecks: 'all' as const,
+  mergeQueue: { speculate },
+};
 
 function scenarios(): Scenario[] {
   const env = process.env;
@@ -105,6 +117,9 @@ interface Counters {
   rebaseRequests: number;
   workerRebases: number;
   appUpdates: number;
+  speculations: number;
+  speculationConflicts: number;
+  droppedSpeculations: number;
 }
 
 /** Where the wall time went: seconds and calls per operation. */
@@ -162,6 +177,9 @@ class Bench {
     rebaseRequests: 0,
     workerRebases: 0,
     appUpdates: 0,
+    speculations: 0,
+    speculationConflicts: 0,
+    droppedSpeculations: 0,
   };
   private ciStarted = new Map<string, number>();
   reviews = new Map<number, { id: number; sha: string }[]>();
@@ -255,10 +273,16 @@ class Bench {
     this.reviews.set(i, list);
   }
 
-  /** GitHub's merge: only of a head that contains the base (the guarantee under test), squashed. */
+  /**
+   * GitHub's merge, squashed, and the guarantee under test: it lands exactly the
+   * tree the checks ran on (the head contains the base, or already holds it in
+   * content after a speculative build on the PR merged before it).
+   */
   merge(i: number, sha: string) {
     const base = this.baseSha();
-    git(this.bare, 'merge-base', '--is-ancestor', base, sha);
+    const merged = git(this.bare, 'merge-tree', '--write-tree', base, sha).split('\n')[0];
+    if (merged !== git(this.bare, 'rev-parse', `${sha}^{tree}`))
+      throw new Error(`PR ${i} would land another tree than the one checked`);
     if (this.ciRemaining(sha) > 0) throw new Error(`PR ${i} merged before its checks finished`);
     if (!(this.reviews.get(i) ?? []).length) throw new Error(`PR ${i} merged without a review`);
     const tree = git(this.bare, 'rev-parse', `${sha}^{tree}`);
@@ -338,7 +362,12 @@ class Bench {
 }
 
 /** What the app's reader would report as the PR's reviews (all approvals in this bench). */
-async function reviewFacts(bench: Bench, i: number, headSha: string): Promise<ReviewFact[]> {
+async function reviewFacts(
+  bench: Bench,
+  i: number,
+  headSha: string,
+  headFrom?: string,
+): Promise<ReviewFact[]> {
   return Promise.all(
     (bench.reviews.get(i) ?? []).map(async (review) => ({
       id: review.id,
@@ -348,9 +377,63 @@ async function reviewFacts(bench: Bench, i: number, headSha: string): Promise<Re
       state: 'APPROVED' as const,
       commitSha: review.sha,
       coversHead:
-        review.sha === headSha || (await bench.git.samePatch(target, 'main', review.sha, headSha)),
+        review.sha === headSha ||
+        (await bench.git.samePatch(target, 'main', review.sha, headSha, headFrom)),
     })),
   );
+}
+
+/** What the app keeps per queue entry (merge_queue_entries). */
+interface EntryRecord {
+  reworkRounds: number;
+  conflictOnBaseSha: string | null;
+  speculatedOnSha: string | null;
+  speculatedFromSha: string | null;
+}
+
+/**
+ * The facts `readHeadFacts` reads for PR `i`, from the same git port calls
+ * (contains, holdsContent, samePatch); GitHub's side (PR, checks) from the simulation.
+ */
+async function readFacts(bench: Bench, i: number, entry: EntryRecord): Promise<HeadPrFacts> {
+  const headSha = bench.headSha(i);
+  const baseSha = bench.baseSha();
+  const headIsUpToDate = await bench.git.contains(target, headSha, baseSha);
+  const contentUpToDate =
+    headIsUpToDate || (await bench.git.holdsContent(target, headSha, baseSha));
+  const { speculatedOnSha: onSha, speculatedFromSha: fromSha } = entry;
+  const speculation =
+    onSha && fromSha && (await bench.git.contains(target, headSha, onSha))
+      ? { onSha, fromSha, landed: await bench.git.holdsContent(target, baseSha, onSha) }
+      : null;
+  return {
+    pr: {
+      state: 'open',
+      merged: false,
+      mergedByApp: false,
+      mergedBy: null,
+      mergeCommitSha: null,
+      headSha,
+      draft: false,
+      mergeable: true,
+    },
+    task: { state: 'REVIEW' },
+    entry: { reworkRounds: entry.reworkRounds, conflictOnBaseSha: entry.conflictOnBaseSha },
+    base: { sha: baseSha, headIsUpToDate, contentUpToDate },
+    speculation,
+    reviews: await reviewFacts(bench, i, headSha, speculation?.onSha),
+    checks: {
+      checkRuns: [
+        bench.ciRemaining(headSha) > 0
+          ? { id: 1, name: 'ci', status: 'in_progress', conclusion: null }
+          : { id: 1, name: 'ci', status: 'completed', conclusion: 'success' },
+      ],
+      statuses: [],
+      noChecksGraceExpired: true,
+    },
+    config: queueConfig,
+    epic: { paused: false },
+  };
 }
 
 /**
@@ -358,21 +441,26 @@ async function reviewFacts(bench: Bench, i: number, headSha: string): Promise<Re
  * head the app asks for reviews of the next `reviewAhead` PRs (the
  * `review-ahead` job, run beside the head's steps); the head's own review or
  * update waits for a review of it that is still running (the entry's lease).
+ * While the head waits for its checks, the app looks at the next PR
+ * (`speculateStep`) and builds it on the head's commit when it is approved;
+ * a finished review ahead wakes the queue, as the app's `reviewed` wake does.
  * Only what the head waits for is on the critical path.
  */
 async function runQueue(bench: Bench) {
   const { profile } = bench;
   const running = new Map<number, Promise<void>>();
   const background: Promise<void>[] = [];
+  const entries = Array.from({ length: N }, (): EntryRecord => ({
+    reworkRounds: 0,
+    conflictOnBaseSha: null,
+    speculatedOnSha: null,
+    speculatedFromSha: null,
+  }));
+  const entry = (i: number) => entries[i] as EntryRecord;
   // The head's look only enqueues `review-ahead` jobs; each job reads its PR and decides on its own.
   const reviewAheadJob = async (j: number) => {
-    const sha = bench.headSha(j);
-    const step = reviewAheadStep({
-      pr: { state: 'open', merged: false, draft: false, headSha: sha },
-      task: { state: 'REVIEW' },
-      epic: { paused: false },
-      reviews: await reviewFacts(bench, j, sha),
-    });
+    const facts = await readFacts(bench, j, entry(j));
+    const step = reviewAheadStep(facts);
     if (step.kind !== 'review') return;
     bench.counters.reviewsAhead += 1;
     await bench.review(j, step.sha);
@@ -389,48 +477,40 @@ async function runQueue(bench: Bench) {
       background.push(job);
     }
   };
+  /** The app's speculation after the head's step (advance.ts → steps/speculateNext.ts). */
+  const speculateNext = async (i: number, headStep: ReturnType<typeof nextStep>) => {
+    const j = i + 1;
+    if (j >= N || headStep.kind !== 'wait' || headStep.for !== 'checks') return;
+    const headSha = bench.headSha(i);
+    const facts = await readFacts(bench, j, entry(j));
+    const step = speculateStep({ ahead: { headSha, step: headStep }, next: facts });
+    if (step.kind === 'skip') return;
+    const outcome = await bench.git.updateBranch(
+      bench.branchTarget(j),
+      step.method,
+      facts.pr.headSha,
+      { onto: step.onSha, from: step.fromSha },
+    );
+    if (outcome.outcome === 'conflict') {
+      bench.counters.speculationConflicts += 1;
+      entry(j).conflictOnBaseSha = step.onSha;
+    } else if (outcome.outcome === 'updated') {
+      bench.counters.speculations += 1;
+      Object.assign(entry(j), { speculatedOnSha: step.onSha, speculatedFromSha: step.fromSha });
+      bench.startCi(outcome.headSha);
+    }
+  };
+  const builtOnHead = (i: number) =>
+    i + 1 >= N || entry(i + 1).speculatedOnSha === bench.headSha(i);
 
   for (let i = 0; i < N; i += 1) {
-    let conflictOnBaseSha: string | null = null;
-    let reworkRounds = 0;
+    const record = entry(i);
     for (let guard = 0; guard < 50; guard += 1) {
       // The app reads the facts (and fetches) on every look.
       await bench.git.refresh(target);
       askForReviewsAhead(i);
       const headSha = bench.headSha(i);
-      const baseSha = bench.baseSha();
-      const facts: HeadPrFacts = {
-        pr: {
-          state: 'open',
-          merged: false,
-          mergedByApp: false,
-          mergedBy: null,
-          mergeCommitSha: null,
-          headSha,
-          draft: false,
-          mergeable: true,
-        },
-        task: { state: 'REVIEW' },
-        entry: { reworkRounds, conflictOnBaseSha },
-        base: {
-          sha: baseSha,
-          headIsUpToDate: await bench.git.contains(target, headSha, baseSha),
-          contentUpToDate: false,
-        },
-        speculation: null,
-        reviews: await reviewFacts(bench, i, headSha),
-        checks: {
-          checkRuns: [
-            bench.ciRemaining(headSha) > 0
-              ? { id: 1, name: 'ci', status: 'in_progress', conclusion: null }
-              : { id: 1, name: 'ci', status: 'completed', conclusion: 'success' },
-          ],
-          statuses: [],
-          noChecksGraceExpired: true,
-        },
-        config: { ...defaultRepoConfig, requiredChecks: 'all' },
-        epic: { paused: false },
-      };
+      const facts = await readFacts(bench, i, record);
       const step = nextStep(facts);
       const leased = running.get(i);
       if (leased && (step.kind === 'review' || step.kind === 'update-branch')) {
@@ -444,15 +524,37 @@ async function runQueue(bench: Bench) {
       if (step.kind === 'review') {
         await profile.time('wait:review-at-head', () => bench.review(i, step.sha));
       } else if (step.kind === 'wait' && step.for === 'checks') {
-        await profile.time('wait:ci', () => sleep(bench.ciRemaining(headSha)));
+        await profile.time('speculate', () => speculateNext(i, step));
+        // A review ahead finishing wakes the queue (the app's `reviewed` wake): look again then.
+        const reviewing = !builtOnHead(i) ? running.get(i + 1) : undefined;
+        await profile.time('wait:ci', () =>
+          Promise.race([sleep(bench.ciRemaining(headSha)), ...(reviewing ? [reviewing] : [])]),
+        );
       } else if (step.kind === 'update-branch') {
         bench.counters.appUpdates += 1;
-        const outcome = await bench.git.updateBranch(bench.branchTarget(i), step.method, headSha);
-        if (outcome.outcome === 'conflict') conflictOnBaseSha = step.baseSha;
-        if (outcome.outcome === 'updated') bench.startCi(outcome.headSha);
+        const outcome = await bench.git.updateBranch(
+          bench.branchTarget(i),
+          step.method,
+          headSha,
+          step.fromSha ? { from: step.fromSha } : {},
+        );
+        if (outcome.outcome === 'conflict') record.conflictOnBaseSha = step.baseSha;
+        if (outcome.outcome === 'updated') {
+          Object.assign(record, { speculatedOnSha: null, speculatedFromSha: null });
+          bench.startCi(outcome.headSha);
+        }
+      } else if (step.kind === 'drop-speculation') {
+        bench.counters.droppedSpeculations += 1;
+        const outcome = await bench.git.resetBranch(bench.branchTarget(i), step.fromSha, headSha);
+        if (outcome.outcome === 'updated')
+          Object.assign(record, { speculatedOnSha: null, speculatedFromSha: null });
       } else if (step.kind === 'send-back' && step.because === 'conflict') {
-        reworkRounds = step.round;
-        conflictOnBaseSha = null;
+        Object.assign(record, {
+          reworkRounds: step.round,
+          conflictOnBaseSha: null,
+          speculatedOnSha: null,
+          speculatedFromSha: null,
+        });
         bench.counters.conflictResolutions += 1;
         await bench.workerRebase(i);
       } else throw new Error(`Unexpected step for PR ${i}: ${JSON.stringify(step)}`);
@@ -516,6 +618,9 @@ async function measure(
         workerRebases: c.workerRebases,
         rebaseRequestEvents: c.rebaseRequests,
         appUpdatesWithGit: c.appUpdates,
+        speculativeBuilds: c.speculations,
+        speculativeBuildConflicts: c.speculationConflicts,
+        droppedSpeculations: c.droppedSpeculations,
       },
       profile: bench.profile.toJSON(),
       landed: bench.merged.length,
@@ -571,7 +676,7 @@ const round3 = (value: number) => Number(value.toFixed(3));
 async function main() {
   const conflicting = conflictingPrs();
   console.log(
-    `bench:queue — N=${N} PRs, conflicting share ${conflictShare} (PRs ${[...conflicting].join(', ') || 'none'}), reviews ahead ${reviewAhead}, load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs`,
+    `bench:queue — N=${N} PRs, conflicting share ${conflictShare} (PRs ${[...conflicting].join(', ') || 'none'}), reviews ahead ${reviewAhead}, speculative CI ${speculate ? 'on' : 'off'}, load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs`,
   );
   const runs = [];
   for (const scenario of scenarios()) runs.push(await runScenario(scenario, conflicting));
@@ -584,14 +689,14 @@ async function main() {
         'GitHub API and CI (a check finishes ciSeconds after its commit is pushed); agent runs (a supervisor review takes reviewSeconds, a worker round trip workerSeconds)',
       real: 'git: mirror, fetches, worktrees, rebases, pushes to a local bare repository, squash merges',
       queue:
-        "Factory: nextStep for the head PR on every look (fetching each time), reviewAheadStep for the next reviewAhead PRs behind it (reviews run beside the head's steps), the app's own git update of the head, a worker only for a conflict",
+        "Factory: nextStep for the head PR on every look (fetching each time), reviewAheadStep for the next reviewAhead PRs behind it (reviews run beside the head's steps), speculateStep for the next PR while the head waits for its checks (the app's git builds it on the head's commit; its CI starts then), the app's own git update of the head, a worker only for a conflict",
       seed: 'seed/ARCHITECTURE.md PR Flow: after each merge the next worker is asked to rebase (an event, free), the worker agent rebases and pushes, the supervisor reviews while CI runs, then merges',
       counting:
         'agentRuns = every supervisor review + every worker round trip, for both policies; workerRoundTrips = worker round trips only (a PR sent back to its worker)',
       notModelled:
-        'network latency of fetch/push/API calls (the remote is local), webhook delivery and job pick-up latency, speculative CI of PRs behind the head',
+        'network latency of fetch/push/API calls (the remote is local), webhook delivery and job pick-up latency, PRs that fail CI (so no speculation is ever dropped here)',
     },
-    params: { N, conflictShare, conflictingPrs: [...conflicting], reviewAhead },
+    params: { N, conflictShare, conflictingPrs: [...conflicting], reviewAhead, speculate },
     machine: { cpus: os.cpus().length },
     targets,
     runs,

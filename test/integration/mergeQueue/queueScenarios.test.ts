@@ -376,4 +376,56 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
     expect(dropped.map((d) => d.taskId)).toEqual([second.id]);
     expect(h.reworks).toEqual([]);
   });
+
+  it('speculative CI: when the PR ahead fails its checks and is sent back, the next PR (built on its failing commit) is never merged with it', async () => {
+    let ciHeld = true;
+    const h = await start({
+      ciFinished: () => !ciHeld,
+      ci: (sha, bare) => {
+        const broken = git(bare, 'show', `${sha}:b.txt`).includes('BROKEN');
+        return [{ name: 'test', conclusion: broken ? 'failure' : 'success', output: 'BROKEN' }];
+      },
+      worker: async ({ worktree, reason }) => {
+        expect(reason).toBe('checks-failed');
+        writeFileSync(path.join(worktree, 'b.txt'), 'alpha\nfixed\n');
+        await commitAll(worktree, 'Fix the failing test');
+      },
+    });
+    const first = await h.addPullRequest(96, 906, { 'b.txt': 'alpha\nBROKEN\n' });
+    const second = await h.addPullRequest(97, 907, { 'c.txt': 'olive\n' });
+    const firstHead = h.github.headSha(h.github.pull(906));
+    const secondOwn = h.github.headSha(h.github.pull(907));
+    for (const task of [first, second]) await h.queue(task);
+    await h.until('the second PR built on the first', async () => {
+      const entry = (await h.entries()).find((e) => e.taskId === second.id);
+      return entry?.speculatedOnSha === firstHead;
+    });
+    const speculated = h.github.headSha(h.github.pull(907));
+
+    ciHeld = false;
+    await h.wake('checks-done');
+    await h.until('both merged', async () => (await h.task(second.id)).state === 'COMPLETED');
+
+    expect(h.reworks).toEqual([
+      expect.objectContaining({ taskId: first.id, reason: 'checks-failed', round: 1 }),
+    ]);
+    expect(h.github.merges.map((m) => m.pr)).toEqual([906, 907]);
+    const landed = h.github.merges[1]?.headSha ?? '';
+    expect(landed).not.toBe(speculated);
+    expect(() => git(h.bare, 'merge-base', '--is-ancestor', firstHead, landed)).toThrow();
+    // Its own commit, rebuilt on the first PR's merge (not on the failing commit).
+    expect(git(h.bare, 'rev-parse', `${landed}^`).trim()).toBe(h.github.pull(906).mergeCommitSha);
+    expect(git(h.bare, 'diff', '--name-only', `${landed}^`, landed).trim()).toBe('c.txt');
+    expect(landed).not.toBe(secondOwn);
+    expect(h.github.merges.every((m) => m.checks.every((c) => c.conclusion === 'success'))).toBe(
+      true,
+    );
+    expect(git(h.bare, 'show', 'main:b.txt')).toBe('alpha\nfixed\n');
+    expect(git(h.bare, 'show', 'main:c.txt')).toBe('olive\n');
+    const dropped = await h.handle.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.decision, 'merge-queue drop-speculation'));
+    expect(dropped.map((d) => d.taskId)).toEqual([second.id]);
+  });
 });
