@@ -95,8 +95,11 @@ async function readBaseAndSpeculation(
   const contentUpToDate = headIsUpToDate || (await git.holdsContent(target, headSha, sha));
   const base = { sha, headIsUpToDate, contentUpToDate };
   const { speculatedOnSha: onSha, speculatedFromSha: fromSha } = entry;
-  // A branch no longer built on the PR ahead (the worker or a person pushed another) has nothing to undo.
-  if (!onSha || !fromSha || !(await git.contains(target, headSha, onSha))) {
+  // A branch no longer built on the PR ahead (the worker or a person pushed another) has
+  // nothing to undo; nor has one whose record names a commit this mirror never saw.
+  const builtOnIt =
+    onSha && fromSha && (await git.contains(target, headSha, onSha).catch(() => false));
+  if (!onSha || !fromSha || !builtOnIt) {
     return { base, speculation: null };
   }
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseRepoConfig } from '../../../src/config/repoConfig.js';
 import type { NextStep } from '../../../src/mergeQueue/nextStep.js';
 import { speculateStep } from '../../../src/mergeQueue/speculate.js';
 import {
@@ -134,5 +135,17 @@ describe('speculateStep', () => {
     const step = speculateStep(facts);
     expect(step.kind).toBe('skip');
     expect(step.kind === 'skip' && step.reason).toContain(reason);
+  });
+});
+
+describe('mergeQueue.speculate in .github/factory.yml', () => {
+  it('is on by default, can be turned off, and rejects unknown keys', () => {
+    expect(parseRepoConfig({}).config.mergeQueue).toEqual({ speculate: true });
+    expect(parseRepoConfig({ mergeQueue: { speculate: false } })).toMatchObject({
+      ok: true,
+      config: { mergeQueue: { speculate: false } },
+    });
+    const wrong = parseRepoConfig({ mergeQueue: { speculative: true } });
+    expect(wrong.ok).toBe(false);
   });
 });
