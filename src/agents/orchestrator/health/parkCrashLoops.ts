@@ -8,7 +8,7 @@ import { findCrashLoops } from './crashLoop.js';
 import { recentFailures } from './recoverDeadAgents.js';
 
 /**
- * An epic whose agents failed CRASH_LOOP_FAILURES times within
+ * An epic whose agents died in CRASH_LOOP_FAILURES crashes within
  * CRASH_LOOP_WINDOW_MINUTES is parked BLOCKED — nothing of it starts until a
  * person looks — and escalated once.
  */
@@ -17,6 +17,9 @@ export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> 
   const rule = {
     failures: deps.env.CRASH_LOOP_FAILURES,
     windowMinutes: deps.env.CRASH_LOOP_WINDOW_MINUTES,
+    // An agent is found dead only after this much silence, so agents killed by one crash are
+    // found within it of each other.
+    sameCrashSeconds: deps.env.HEARTBEAT_TIMEOUT_SECONDS,
   };
   const since = new Date(now.getTime() - rule.windowMinutes * 60_000);
   // Failures from before a person resumed the epic (resolving its crash-loop escalation) were looked at.
@@ -34,7 +37,7 @@ export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> 
     );
   const parked: number[] = [];
   for (const epic of parkable) {
-    const reason = `${rule.failures} or more agent failures within ${rule.windowMinutes} minutes (a crash loop)`;
+    const reason = `agents died in ${rule.failures} or more crashes within ${rule.windowMinutes} minutes (a crash loop)`;
     if (epic.state !== 'BLOCKED') {
       const [moved] = await deps.db
         .update(epics)
@@ -58,7 +61,7 @@ export async function parkCrashLoops(deps: OrchestratorDeps): Promise<number[]> 
       epic,
       cause: 'crash-loop',
       labels: config.labels,
-      message: `Its agents failed ${reason.replace(' (a crash loop)', '')}, so the epic is parked as BLOCKED instead of burning more attempts. Look at the failed tasks and the logs, fix the cause, then comment \`/factory resume\`.`,
+      message: `Its agents died in ${rule.failures} or more crashes within ${rule.windowMinutes} minutes, so the epic is parked as BLOCKED instead of burning more attempts. Look at the failed tasks and the logs, fix the cause, then comment \`/factory resume\`.`,
     });
   }
   return parked;

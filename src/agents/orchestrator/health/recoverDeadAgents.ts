@@ -179,15 +179,22 @@ async function findEpic(deps: OrchestratorDeps, epicId: number | null | undefine
   return epic;
 }
 
-/** Agents that failed since `since`, with their epic: the material of crash-loop detection. */
+/** Agents that failed since `since`, with their epic and task: the material of crash-loop detection. */
 export async function recentFailures(deps: OrchestratorDeps, since: Date) {
   const rows = await deps.db
-    .select({ agentEpicId: agents.epicId, taskEpicId: tasks.epicId, at: agents.updatedAt })
+    .select({
+      agentId: agents.id,
+      taskId: agents.taskId,
+      agentEpicId: agents.epicId,
+      taskEpicId: tasks.epicId,
+      at: agents.updatedAt,
+    })
     .from(agents)
     .leftJoin(tasks, eq(tasks.id, agents.taskId))
     .where(and(eq(agents.state, 'FAILED'), gte(agents.updatedAt, since)));
   return rows.flatMap((row) => {
     const epicId = row.agentEpicId ?? row.taskEpicId;
-    return epicId === null ? [] : [{ epicId, at: row.at }];
+    const subject = row.taskId === null ? `agent:${row.agentId}` : `task:${row.taskId}`;
+    return epicId === null ? [] : [{ epicId, at: row.at, subject }];
   });
 }

@@ -41,6 +41,19 @@ async function busyAgent(epic: Epic, task: Task, at: Date, sessionId = 'sess') {
   return row;
 }
 
+/** A worker of the task that was found dead at `at`. */
+async function failedAgent(epic: Epic, task: Task, at: Date) {
+  await h.database.db.insert(agents).values({
+    kind: 'worker',
+    state: 'FAILED',
+    installationId: 1,
+    epicId: epic.id,
+    taskId: task.id,
+    failureReason: 'no heartbeat',
+    updatedAt: at,
+  });
+}
+
 describe('health check', () => {
   it('leaves agents with a fresh heartbeat alone', async () => {
     const epic = await h.seedEpic();
@@ -72,11 +85,30 @@ describe('health check', () => {
     expect(await h.decisions(epic.id)).toEqual(['agent-dead:fail']);
   });
 
+  it('takes one crash that killed several workers for one crash, not a loop', async () => {
+    const epic = await h.seedEpic();
+    const crashed: Task[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1, position: i });
+      await busyAgent(epic, task, anHourAgo(), `sess-${i}`);
+      crashed.push(task);
+    }
+    const report = await runHealthCheck(h.deps);
+    expect(report.deadAgents.map((d) => d.recovery)).toEqual(['requeue', 'requeue', 'requeue']);
+    expect(report.parkedEpics).toEqual([]);
+    expect((await h.epic(epic.id)).state).not.toBe('BLOCKED');
+    expect(await h.decisions(epic.id)).not.toContain('park-epic');
+  });
+
   it('parks a crash-looping epic BLOCKED and escalates once, not every pass', async () => {
     const epic = await h.seedEpic();
     const looping: Task[] = [];
     for (let i = 0; i < 3; i += 1) {
       const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1, position: i });
+      // The same work died twice before, minutes apart: this is its third crash.
+      for (const minutesAgo of [4, 2]) {
+        await failedAgent(epic, task, new Date(Date.now() - minutesAgo * 60_000));
+      }
       await busyAgent(epic, task, anHourAgo(), `sess-${i}`);
       looping.push(task);
     }
