@@ -1,0 +1,166 @@
+/**
+ * The whole loop with a crash (issue 9, point 3): the same epic as
+ * epicLoop.test.ts, but the app process is SIGKILLed while worker agents run
+ * and started again on the same database, Redis prefix and work folder. The
+ * epic still completes, and nothing on GitHub exists twice.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
+import { agentRuns, agents } from '../../src/db/schema.js';
+import type { IssueRecord } from '../support/githubEmulator/records.js';
+import { createEmptyPostgresDatabase } from '../support/database.js';
+import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { FactoryLoop } from './support/loop.js';
+import { printLogTail } from './support/logTail.js';
+import {
+  branches,
+  commentsOn,
+  duplicateBotComments,
+  epicCompleted,
+  epicRecords,
+  testBaseBranch,
+} from './support/loopRecords.js';
+import { plannedTasks } from './support/textkitEpic.js';
+
+const epicTimeoutMs = 300_000;
+vi.setConfig({ testTimeout: 120_000, hookTimeout: epicTimeoutMs + 180_000 });
+
+describe('an epic whose app crashes while a worker runs', () => {
+  const redisPrefix = testRedisPrefix('e2e-crash');
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  let loop: FactoryLoop | undefined;
+  let records: DatabaseHandle | undefined;
+  let epic: IssueRecord;
+  /** What the worker runs looked like at the moment of the crash. */
+  let runningAtCrash: { purpose: string; status: string }[] = [];
+  let failed = false;
+
+  const started = () => {
+    if (!loop || !records) throw new Error('the loop did not start');
+    return { loop, db: records.db };
+  };
+
+  beforeAll(async () => {
+    database = await createEmptyPostgresDatabase();
+    // Each worker's first model turn is held back this long: the window in which the app is killed.
+    loop = await FactoryLoop.start({
+      redisUrl: testRedisUrl,
+      redisPrefix,
+      databaseUrl: database.url,
+      workerDelayMs: 4_000,
+    });
+    const running = loop;
+    const startedAt = Date.now();
+    try {
+      await loop.app.start();
+      records = await openDatabase({ databaseUrl: database.url });
+      const db = records.db;
+      epic = loop.openEpic();
+
+      // A worker's engine asked the model for its first turn: the worker is mid-run.
+      await loop.model.waitForRequest(
+        (request) =>
+          request.view !== undefined &&
+          request.view.system.includes('Factory worker') &&
+          request.view.turnIndex === 0,
+        epicTimeoutMs,
+      );
+      runningAtCrash = await db
+        .select({ purpose: agentRuns.purpose, status: agentRuns.status })
+        .from(agentRuns)
+        .innerJoin(agents, eq(agents.id, agentRuns.agentId))
+        .where(and(eq(agents.kind, 'worker'), eq(agentRuns.status, 'running')));
+      await loop.app.kill();
+      console.log(`app killed ${Date.now() - startedAt} ms after it started`);
+
+      await loop.app.start();
+      const restartedAt = Date.now();
+      await loop.waitFor('the epic to complete', () => epicCompleted(db, epic), epicTimeoutMs);
+      console.log(`epic completed ${Date.now() - restartedAt} ms after the restart`);
+    } catch (error) {
+      await printLogTail(running);
+      throw error;
+    }
+  });
+
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') failed = true;
+  });
+
+  afterAll(async () => {
+    if (loop && failed) await printLogTail(loop);
+    await records?.close().catch(() => undefined);
+    await loop?.close();
+    await deleteRedisPrefix(redisPrefix);
+    await database?.drop();
+  });
+
+  it('was killed while worker runs were in progress, and buried and re-queued their tasks', async () => {
+    const { db } = started();
+    expect(runningAtCrash.map((run) => run.purpose)).toContain('implement');
+    const { decisions, runs } = await epicRecords(db, epic.number);
+    const deaths = decisions.filter((d) => d.decision.startsWith('agent-dead:'));
+    expect(deaths.map((d) => d.decision)).toEqual(runningAtCrash.map(() => 'agent-dead:requeue'));
+    // One crash is not a crash loop: the epic was never parked.
+    expect(decisions.map((d) => d.decision)).not.toContain('park-epic');
+    console.log(JSON.stringify(runs));
+  });
+
+  it('completes the epic: every task merged, the base branch holds every change and passes its tests', async () => {
+    const { loop, db } = started();
+    const { epic: row, tasks, entries } = await epicRecords(db, epic.number);
+    expect(row.state).toBe('COMPLETED');
+    expect(tasks.map((t) => t.title)).toEqual(plannedTasks.map((t) => t.title));
+    expect(tasks.map((t) => t.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(entries.map((e) => e.state)).toEqual(['merged', 'merged', 'merged']);
+    const base = await testBaseBranch(loop.repo);
+    expect(base.files).toEqual(
+      expect.arrayContaining(['src/truncate.js', 'src/capitalize.js', 'src/wordCount.js']),
+    );
+    expect(base.index).toContain("export { truncate } from './truncate.js';");
+    expect(base.index).toContain("export { capitalize } from './capitalize.js';");
+    expect(base.output).toMatch(/# fail 0/);
+  });
+
+  it('has no duplicate branch, PR or sub-issue', async () => {
+    const { loop, db } = started();
+    const { tasks, decisions } = await epicRecords(db, epic.number);
+    expect(await branches(loop.repo)).toEqual(
+      ['main', ...tasks.map((t) => t.branch as string)].sort(),
+    );
+    const pulls = loop.pulls();
+    expect(pulls.map((p) => p.pull?.headRef).sort()).toEqual(tasks.map((t) => t.branch).sort());
+    expect(pulls.every((p) => p.pull?.merged)).toBe(true);
+    // The epic and its three sub-issues: no task was filed twice.
+    expect(loop.issues()).toHaveLength(4);
+    expect(epic.subIssueIds).toHaveLength(3);
+    expect(new Set(loop.issues().map((i) => i.title)).size).toBe(4);
+    for (const task of tasks) {
+      expect(
+        decisions.filter((d) => d.decision.startsWith('opened PR') && d.taskId === task.id),
+        task.title,
+      ).toHaveLength(1);
+    }
+  });
+
+  it('writes each bot comment once', () => {
+    const { loop } = started();
+    const bot = loop.emulator.app.botLogin;
+    expect(duplicateBotComments(loop.repo, bot)).toEqual([]);
+    const onEpic = commentsOn(loop.repo, epic.number).filter((c) => c.user.login === bot);
+    for (const marker of ['plan', 'progress', 'merge-queue:epic-summary']) {
+      expect(
+        onEpic.filter((c) => c.marker === `<!-- factory:${marker} -->`),
+        marker,
+      ).toHaveLength(1);
+    }
+    for (const pull of loop.pulls()) {
+      const reviews = pull.pull?.reviews.filter((r) => r.user.login === bot) ?? [];
+      expect(
+        reviews.filter((r) => r.commitId === pull.pull?.headSha),
+        `PR #${pull.number}`,
+      ).toHaveLength(1);
+    }
+  });
+});
