@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { getAgent, recordHeartbeat, transitionAgent, updateAgent } from '../../db/agents.js';
 import type { Database } from '../../db/connection.js';
 import { agentRuns, modelUsage, type AgentState } from '../../db/schema.js';
@@ -67,6 +67,19 @@ export async function finishRun(db: Database, runId: number, outcome: RunOutcome
       finishedAt: sql`now()`,
     })
     .where(eq(agentRuns.id, runId));
+}
+
+/**
+ * The runs a dead agent left open (its process died mid-run, so nothing else
+ * will ever finish them): failed, with why, so no record shows them running.
+ */
+export async function failOpenRuns(db: Database, agentId: number, error: string): Promise<number> {
+  const closed = await db
+    .update(agentRuns)
+    .set({ status: 'failed', error, finishedAt: sql`now()` })
+    .where(and(eq(agentRuns.agentId, agentId), eq(agentRuns.status, 'running')))
+    .returning({ id: agentRuns.id });
+  return closed.length;
 }
 
 /** A run the engine finished but whose result Factory rejects (e.g. no valid structured output). */

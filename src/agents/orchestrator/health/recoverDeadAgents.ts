@@ -3,6 +3,7 @@ import { agentStateMachine } from '../../../domain/agentStateMachine.js';
 import { taskStateMachine } from '../../../domain/taskStateMachine.js';
 import { agents, epics, tasks, type Agent, type Epic, type Task } from '../../../db/schema.js';
 import { jobIds } from '../../../queues/jobs.js';
+import { failOpenRuns } from '../../runtime/runRecords.js';
 import { tellPeople } from '../escalation/tellPeople.js';
 import type { OrchestratorDeps } from '../orchestratorDeps.js';
 import { recordDecision } from '../orchestratorAgent.js';
@@ -75,6 +76,7 @@ async function buryAgent(
     .returning({ id: agents.id });
   if (!buried) return null;
   deps.log.warn({ agent: agent.id, task: agent.taskId, reason }, 'agent found dead');
+  await failOpenRuns(deps.db, agent.id, `agent died: ${reason}`);
   if (look.liveness === 'pending' && look.job) {
     // Its job would run the dead attempt again next to the new one.
     await look.job.remove().catch(() => undefined);

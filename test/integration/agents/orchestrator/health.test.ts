@@ -3,7 +3,14 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runHealthCheck } from '../../../../src/agents/orchestrator/health/healthCheck.js';
 import { resolveEscalations } from '../../../../src/agents/orchestrator/escalation/escalate.js';
-import { agents, epics, escalations, type Epic, type Task } from '../../../../src/db/schema.js';
+import {
+  agentRuns,
+  agents,
+  epics,
+  escalations,
+  type Epic,
+  type Task,
+} from '../../../../src/db/schema.js';
 import { assertNockDone, githubApi, useNock } from '../../../support/github.js';
 import { createOrchestratorHarness, type OrchestratorHarness } from './harness.js';
 
@@ -63,6 +70,26 @@ describe('health check', () => {
     expect(report.deadAgents).toEqual([]);
     const [row] = await h.database.db.select().from(agents).where(eq(agents.id, agent.id));
     expect(row?.state).toBe('BUSY');
+  });
+
+  it("closes the dead agent's open run as failed, so no record shows it running", async () => {
+    const epic = await h.seedEpic();
+    const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1 });
+    const agent = await busyAgent(epic, task, anHourAgo());
+    const [run] = await h.database.db
+      .insert(agentRuns)
+      .values({ agentId: agent.id, purpose: 'implement', model: 'm', prompt: 'p' })
+      .returning();
+    await runHealthCheck(h.deps);
+    const [row] = await h.database.db
+      .select()
+      .from(agentRuns)
+      .where(eq(agentRuns.id, run?.id ?? -1));
+    expect(row).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^agent died: no heartbeat/),
+    });
+    expect(row?.finishedAt).not.toBeNull();
   });
 
   it('fails a task whose last attempt died, with its reason on the task', async () => {
