@@ -76,7 +76,11 @@ describe('an epic whose app crashes while a worker runs', () => {
 
       await loop.app.start();
       const restartedAt = Date.now();
-      await loop.waitFor('the epic to complete', () => epicCompleted(db, epic), epicTimeoutMs);
+      await loop.waitFor(
+        'the epic to complete',
+        () => epicCompleted(db, running.repo, epic),
+        epicTimeoutMs,
+      );
       console.log(`epic completed ${Date.now() - restartedAt} ms after the restart`);
     } catch (error) {
       await printLogTail(running);
@@ -91,7 +95,10 @@ describe('an epic whose app crashes while a worker runs', () => {
   afterAll(async () => {
     if (loop && failed) await printLogTail(loop);
     await records?.close().catch(() => undefined);
-    await loop?.close();
+    // FACTORY_E2E_KEEP=1 keeps the work folder (the app's log, the git remote) to look at.
+    const keepWorkDir = process.env.FACTORY_E2E_KEEP === '1';
+    await loop?.close({ keepWorkDir });
+    if (loop && keepWorkDir) console.log(`work folder kept: ${loop.workDir}`);
     await deleteRedisPrefix(redisPrefix);
     await database?.drop();
   });

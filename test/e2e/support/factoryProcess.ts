@@ -117,13 +117,26 @@ export class FactoryProcess {
     }
   }
 
-  /** SIGTERM: a graceful stop (running jobs finish first). */
+  /**
+   * SIGTERM: a graceful stop (running jobs finish first). Whatever of its
+   * process group is left afterwards (an agent engine it did not stop) is killed.
+   */
   async stop(timeoutMs = 60_000): Promise<void> {
     if (!this.running) return;
     this.child?.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+    this.killGroup();
     this.log?.end();
+  }
+
+  private killGroup() {
+    if (this.child?.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      // nothing left of it
+    }
   }
 }

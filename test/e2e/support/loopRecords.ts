@@ -108,11 +108,21 @@ export async function testBaseBranch(repo: RepoRecord) {
   }
 }
 
+/** Factory's one progress comment on the epic, as GitHub shows it now. */
+export function progressComment(repo: RepoRecord, issueNumber: number) {
+  return commentsOn(repo, issueNumber).find((c) => c.marker === '<!-- factory:progress -->');
+}
+
 /**
  * Whether the epic finished: its row is COMPLETED, complete-epic recorded its
- * last step, and GitHub shows it done. False while the app has not written it yet.
+ * last step, GitHub shows it done and its progress comment says so. False
+ * while the app has not written all of it yet.
  */
-export async function epicCompleted(db: Database, issue: IssueRecord): Promise<boolean> {
+export async function epicCompleted(
+  db: Database,
+  repo: RepoRecord,
+  issue: IssueRecord,
+): Promise<boolean> {
   const [epic] = await db.select().from(epics).where(eq(epics.issueNumber, issue.number));
   if (epic?.state !== 'COMPLETED') return false;
   const last = await db
@@ -121,5 +131,9 @@ export async function epicCompleted(db: Database, issue: IssueRecord): Promise<b
     .where(
       and(eq(decisionLog.epicId, epic.id), eq(decisionLog.decision, 'merge-queue complete-epic')),
     );
-  return last.length > 0 && issue.labels.includes('factory:done');
+  return (
+    last.length > 0 &&
+    issue.labels.includes('factory:done') &&
+    (progressComment(repo, issue.number)?.body.includes('**Epic:** completed') ?? false)
+  );
 }
