@@ -7,7 +7,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
-import { agentRuns, agents } from '../../src/db/schema.js';
+import { agentRuns, agents, tasks as taskTable } from '../../src/db/schema.js';
 import type { IssueRecord } from '../support/githubEmulator/records.js';
 import { createEmptyPostgresDatabase } from '../support/database.js';
 import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis.js';
@@ -20,6 +20,7 @@ import {
   epicCompleted,
   epicRecords,
   testBaseBranch,
+  uncommittedChanges,
 } from './support/loopRecords.js';
 import { plannedTasks } from './support/textkitEpic.js';
 
@@ -34,6 +35,8 @@ describe('an epic whose app crashes while a worker runs', () => {
   let epic: IssueRecord;
   /** What the worker runs looked like at the moment of the crash. */
   let runningAtCrash: { purpose: string; status: string }[] = [];
+  /** Files changed but not committed in the task worktrees at that moment. */
+  let uncommittedAtCrash: string[] = [];
   let failed = false;
 
   const started = () => {
@@ -43,12 +46,12 @@ describe('an epic whose app crashes while a worker runs', () => {
 
   beforeAll(async () => {
     database = await createEmptyPostgresDatabase();
-    // Each worker's first model turn is held back this long: the window in which the app is killed.
+    // Each worker's last model turn is held back this long: the window in which the app is killed.
     loop = await FactoryLoop.start({
       redisUrl: testRedisUrl,
       redisPrefix,
       databaseUrl: database.url,
-      workerDelayMs: 4_000,
+      workerDelayMs: 5_000,
     });
     const running = loop;
     const startedAt = Date.now();
@@ -58,12 +61,12 @@ describe('an epic whose app crashes while a worker runs', () => {
       const db = records.db;
       epic = loop.openEpic();
 
-      // A worker's engine asked the model for its first turn: the worker is mid-run.
+      // A worker changed files and ran the tests; its engine waits for the model's last turn.
       await loop.model.waitForRequest(
         (request) =>
           request.view !== undefined &&
           request.view.system.includes('Factory worker') &&
-          request.view.turnIndex === 0,
+          request.view.turnIndex === 2,
         epicTimeoutMs,
       );
       runningAtCrash = await db
@@ -71,6 +74,8 @@ describe('an epic whose app crashes while a worker runs', () => {
         .from(agentRuns)
         .innerJoin(agents, eq(agents.id, agentRuns.agentId))
         .where(and(eq(agents.kind, 'worker'), eq(agentRuns.status, 'running')));
+      const worktrees = await db.select({ path: taskTable.worktreePath }).from(taskTable);
+      uncommittedAtCrash = await uncommittedChanges(worktrees.map((t) => t.path));
       await loop.app.kill();
       console.log(`app killed ${Date.now() - startedAt} ms after it started`);
 
@@ -106,6 +111,8 @@ describe('an epic whose app crashes while a worker runs', () => {
   it('was killed while worker runs were in progress, and buried and re-queued their tasks', async () => {
     const { db } = started();
     expect(runningAtCrash.map((run) => run.purpose)).toContain('implement');
+    // Mid-work: a worktree held the worker's change, not yet committed or pushed.
+    expect(uncommittedAtCrash).toEqual(expect.arrayContaining(['src/index.js']));
     const { decisions, runs } = await epicRecords(db, epic.number);
     const deaths = decisions.filter((d) => d.decision.startsWith('agent-dead:'));
     expect(deaths.length).toBeGreaterThanOrEqual(runningAtCrash.length);

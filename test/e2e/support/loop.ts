@@ -15,7 +15,10 @@ export interface LoopOptions {
   /** postgres:// URL; when unset the app keeps its records in PGlite under the work folder. */
   databaseUrl?: string;
   logLevel?: string;
-  /** Slows each worker's first turn, so a test can crash the app while a worker runs. */
+  /**
+   * Holds back each worker's last turn (after it changed files and ran the
+   * tests), so a test can crash the app while a worker runs.
+   */
   workerDelayMs?: number;
 }
 

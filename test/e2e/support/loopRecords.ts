@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,6 +89,22 @@ export async function branches(repo: RepoRecord): Promise<string[]> {
     cwd: repo.gitDir,
   });
   return stdout.split('\n').filter(Boolean).sort();
+}
+
+/** Files with uncommitted changes in any of these worktrees (those that exist), by path in the repository. */
+export async function uncommittedChanges(worktrees: (string | null)[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const dir of worktrees) {
+    if (!dir || !existsSync(dir)) continue;
+    const { stdout } = await run('git', ['status', '--porcelain'], { cwd: dir });
+    changed.push(
+      ...stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.slice(3)),
+    );
+  }
+  return changed;
 }
 
 /**

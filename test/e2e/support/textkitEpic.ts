@@ -45,7 +45,18 @@ export const plannedTasks = [
 
 const heredoc = (file: string, content: string) => `cat > ${file} <<'EOF'\n${content}EOF`;
 
-/** Each task's change, as the shell commands the scripted worker runs in its worktree. */
+/**
+ * Adds the helper's export to src/index.js unless it is there: a later attempt
+ * continues in the worktree of an earlier one (after a crash), and must not
+ * export it twice.
+ */
+const exportOnce = (name: string) =>
+  `grep -q "export { ${name} }" src/index.js || printf "export { ${name} } from './${name}.js';\\n" >> src/index.js`;
+
+/**
+ * Each task's change, as the shell commands the scripted worker runs in its
+ * worktree; running them again changes nothing more.
+ */
 export const taskChanges: Record<(typeof plannedTasks)[number]['key'], string> = {
   truncate: [
     heredoc(
@@ -56,7 +67,7 @@ export const taskChanges: Record<(typeof plannedTasks)[number]['key'], string> =
       'test/truncate.test.js',
       "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { truncate } from '../src/index.js';\n\ntest('truncate cuts long text with an ellipsis', () => {\n  assert.equal(truncate('hello world', 5), 'hell…');\n  assert.equal(truncate('hi', 5), 'hi');\n});\n",
     ),
-    `printf "export { truncate } from './truncate.js';\\n" >> src/index.js`,
+    exportOnce('truncate'),
   ].join('\n'),
   capitalize: [
     heredoc(
@@ -67,7 +78,7 @@ export const taskChanges: Record<(typeof plannedTasks)[number]['key'], string> =
       'test/capitalize.test.js',
       "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { capitalize } from '../src/index.js';\n\ntest('capitalize upper-cases the first letter', () => {\n  assert.equal(capitalize('word'), 'Word');\n});\n",
     ),
-    `printf "export { capitalize } from './capitalize.js';\\n" >> src/index.js`,
+    exportOnce('capitalize'),
   ].join('\n'),
   'word-count': [
     heredoc(
@@ -134,9 +145,12 @@ export function scriptTextkitEpic(model: ScriptedModel, options: { workerDelayMs
   ]);
   for (const task of plannedTasks) {
     model.script(match.all(worker, match.promptIncludes(task.title)), [
-      turn.toolUse('Bash', { command: taskChanges[task.key] }, { delayMs }),
+      turn.toolUse('Bash', { command: taskChanges[task.key] }),
       turn.toolUse('Bash', { command: 'npm test' }),
-      turn.text(`${task.title}: implemented in src/ with a test in test/; npm test passes.`),
+      // Held back when asked: the change is made and tested, the run not yet finished.
+      turn.text(`${task.title}: implemented in src/ with a test in test/; npm test passes.`, {
+        delayMs,
+      }),
     ]);
   }
   model.script(worker, [turn.text('Nothing further to change.')]);
