@@ -1,7 +1,15 @@
 import { and, eq, gte, isNull, ne, or } from 'drizzle-orm';
 import { agentStateMachine } from '../../../domain/agentStateMachine.js';
 import { taskStateMachine } from '../../../domain/taskStateMachine.js';
-import { agents, epics, tasks, type Agent, type Epic, type Task } from '../../../db/schema.js';
+import {
+  agents,
+  epics,
+  mergeQueueEntries,
+  tasks,
+  type Agent,
+  type Epic,
+  type Task,
+} from '../../../db/schema.js';
 import { jobIds } from '../../../queues/jobs.js';
 import { failOpenRuns } from '../../runtime/runRecords.js';
 import { tellPeople } from '../escalation/tellPeople.js';
@@ -83,15 +91,25 @@ async function buryAgent(
   }
 
   const task = agent.taskId === null ? undefined : await findTask(deps, agent.taskId);
+  const reworkRound = task ? await reworkRoundOf(deps, task.id) : 0;
   const epic = await findEpic(deps, task?.epicId ?? agent.epicId);
   const config = epic ? await deps.repoConfigs(epic) : undefined;
   const decision = decideRecovery({
-    task: task ?? null,
+    task: task ? { ...task, reworkRound } : null,
     jobAttempt: attemptOf(look.job),
     sessionId: agent.sessionId,
     maxAttempts: config?.maxAttempts ?? 1,
     cause: reason,
   });
+  if (
+    decision.kind === 'hand-to-merge-queue' &&
+    reworkRound > 0 &&
+    look.job &&
+    (look.liveness === 'failed' || look.liveness === 'finished')
+  ) {
+    // The queue adds the round's job again under the same id, which must be free for that.
+    await look.job.remove().catch(() => undefined);
+  }
   if (epic) {
     await recordDecision(deps.db, {
       installationId: epic.installationId,
@@ -168,6 +186,15 @@ async function applyRecovery(
     case 'release-agent-only':
       return;
   }
+}
+
+/** The rework round the task's queued PR was last sent back for; 0 when none. */
+async function reworkRoundOf(deps: OrchestratorDeps, taskId: number): Promise<number> {
+  const [entry] = await deps.db
+    .select({ rounds: mergeQueueEntries.reworkRounds })
+    .from(mergeQueueEntries)
+    .where(and(eq(mergeQueueEntries.taskId, taskId), eq(mergeQueueEntries.state, 'queued')));
+  return entry?.rounds ?? 0;
 }
 
 async function findTask(deps: OrchestratorDeps, taskId: number) {

@@ -4,6 +4,11 @@ export interface OrphanedTask {
   state: TaskState;
   /** Attempts started so far, as recorded on the task. */
   attempts: number;
+  /**
+   * The rework round its PR was sent back for (conflict, changes requested,
+   * failing checks), when the task is IN_PROGRESS for one; 0 or absent otherwise.
+   */
+  reworkRound?: number;
 }
 
 export interface RecoveryInput {
@@ -26,8 +31,9 @@ export type RecoveryDecision =
   | { kind: 'release-agent-only'; reason: string };
 
 /**
- * What becomes of the work of an agent found dead. A task that was being
- * implemented is re-queued as the next attempt — resuming the dead agent's
+ * What becomes of the work of an agent found dead. A task whose PR is in
+ * review, or back with its worker for a rework round, is the merge queue's to
+ * move on. A task that was being implemented is re-queued as the next attempt — resuming the dead agent's
  * session so work already done in the worktree is not redone — until
  * `maxAttempts` attempts have been used; then it fails with the reason.
  */
@@ -36,6 +42,14 @@ export function decideRecovery(input: RecoveryInput): RecoveryDecision {
   if (!task) return { kind: 'release-agent-only', reason: `agent had no task; ${input.cause}` };
   if (task.state === 'REVIEW') {
     return { kind: 'hand-to-merge-queue', reason: `worker died during review; ${input.cause}` };
+  }
+  // Its PR waits in the queue for this round: a fresh implementation attempt would not do the
+  // round's work, so the queue gives the round to a worker again.
+  if (task.state === 'IN_PROGRESS' && (task.reworkRound ?? 0) > 0) {
+    return {
+      kind: 'hand-to-merge-queue',
+      reason: `worker died during rework round ${task.reworkRound}; the merge queue gives the round back; ${input.cause}`,
+    };
   }
   if (task.state !== 'ASSIGNED' && task.state !== 'IN_PROGRESS') {
     return {

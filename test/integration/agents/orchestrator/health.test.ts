@@ -8,6 +8,7 @@ import {
   agents,
   epics,
   escalations,
+  mergeQueueEntries,
   type Epic,
   type Task,
 } from '../../../../src/db/schema.js';
@@ -90,6 +91,28 @@ describe('health check', () => {
       error: expect.stringMatching(/^agent died: no heartbeat/),
     });
     expect(row?.finishedAt).not.toBeNull();
+  });
+
+  it('gives a rework round whose worker died back to the merge queue, not to a fresh attempt', async () => {
+    const epic = await h.seedEpic();
+    const task = await h.seedTask(epic, { state: 'IN_PROGRESS', attempts: 1, prNumber: 40 });
+    await h.database.db.insert(mergeQueueEntries).values({
+      epicId: epic.id,
+      taskId: task.id,
+      prNumber: 40,
+      position: 1,
+      reworkRounds: 1,
+      reworkReason: 'conflict',
+    });
+    await busyAgent(epic, task, anHourAgo());
+    const report = await runHealthCheck(h.deps);
+    expect(report.deadAgents.map((d) => d.recovery)).toEqual(['hand-to-merge-queue']);
+    // Still the round's: no new implementation attempt was started.
+    expect(await h.task(task.id)).toMatchObject({ state: 'IN_PROGRESS', attempts: 1 });
+    expect(report.allocation.dispatched).toEqual([]);
+    expect((await h.jobs('advance-merge-queue')).map((j) => j.data)).toEqual([
+      expect.objectContaining({ epicId: epic.id }),
+    ]);
   });
 
   it('fails a task whose last attempt died, with its reason on the task', async () => {

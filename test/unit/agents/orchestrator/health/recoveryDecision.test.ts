@@ -59,3 +59,21 @@ describe('decideRecovery', () => {
     }
   });
 });
+
+describe('decideRecovery for a rework round', () => {
+  it('gives a round its worker died in back to the merge queue, not to a fresh attempt', () => {
+    const decision = decideRecovery({
+      ...base,
+      task: { state: 'IN_PROGRESS', attempts: 1, reworkRound: 1 },
+      sessionId: 'sess-1',
+    });
+    expect(decision.kind).toBe('hand-to-merge-queue');
+    expect(decision.reason).toMatch(/rework round 1.*no heartbeat/);
+  });
+
+  it('re-queues an implementing task with no round as before', () => {
+    expect(
+      decideRecovery({ ...base, task: { state: 'IN_PROGRESS', attempts: 1, reworkRound: 0 } }),
+    ).toMatchObject({ kind: 'requeue', attempt: 2 });
+  });
+});
