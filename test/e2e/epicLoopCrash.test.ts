@@ -27,22 +27,51 @@ import { plannedTasks } from './support/textkitEpic.js';
 const epicTimeoutMs = 300_000;
 vi.setConfig({ testTimeout: 120_000, hookTimeout: epicTimeoutMs + 180_000 });
 
-describe('an epic whose app crashes while a worker runs', () => {
+/** At the moment of a crash: the worker runs in progress, and the files changed but not committed. */
+interface CrashMoment {
+  running: string[];
+  uncommitted: string[];
+}
+
+describe('an epic whose app crashes while workers run', () => {
   const redisPrefix = testRedisPrefix('e2e-crash');
   let database: { url: string; drop(): Promise<void> } | undefined;
   let loop: FactoryLoop | undefined;
   let records: DatabaseHandle | undefined;
   let epic: IssueRecord;
-  /** What the worker runs looked like at the moment of the crash. */
-  let runningAtCrash: { purpose: string; status: string }[] = [];
-  /** Files changed but not committed in the task worktrees at that moment. */
-  let uncommittedAtCrash: string[] = [];
+  const crashes: CrashMoment[] = [];
   let failed = false;
 
   const started = () => {
     if (!loop || !records) throw new Error('the loop did not start');
     return { loop, db: records.db };
   };
+
+  /** Waits for a worker's request for its last turn, notes what runs, kills the app, starts it again. */
+  async function crashWhenAWorker(
+    doing: 'implements' | 'resolves the conflict',
+    db: DatabaseHandle['db'],
+  ): Promise<CrashMoment> {
+    const running = started().loop;
+    await running.model.waitForRequest(
+      (request) =>
+        request.view !== undefined &&
+        request.view.system.includes('Factory worker') &&
+        request.view.turnIndex === (doing === 'implements' ? 2 : 1) &&
+        request.view.promptText.includes('Conflict with main') === (doing !== 'implements'),
+      epicTimeoutMs,
+    );
+    const runs = await db
+      .select({ purpose: agentRuns.purpose })
+      .from(agentRuns)
+      .innerJoin(agents, eq(agents.id, agentRuns.agentId))
+      .where(and(eq(agents.kind, 'worker'), eq(agentRuns.status, 'running')));
+    const worktrees = await db.select({ path: taskTable.worktreePath }).from(taskTable);
+    const uncommitted = await uncommittedChanges(worktrees.map((t) => t.path));
+    await running.app.kill();
+    await running.app.start();
+    return { running: runs.map((r) => r.purpose), uncommitted };
+  }
 
   beforeAll(async () => {
     database = await createEmptyPostgresDatabase();
@@ -60,33 +89,18 @@ describe('an epic whose app crashes while a worker runs', () => {
       records = await openDatabase({ databaseUrl: database.url });
       const db = records.db;
       epic = loop.openEpic();
-
-      // A worker changed files and ran the tests; its engine waits for the model's last turn.
-      await loop.model.waitForRequest(
-        (request) =>
-          request.view !== undefined &&
-          request.view.system.includes('Factory worker') &&
-          request.view.turnIndex === 2,
-        epicTimeoutMs,
-      );
-      runningAtCrash = await db
-        .select({ purpose: agentRuns.purpose, status: agentRuns.status })
-        .from(agentRuns)
-        .innerJoin(agents, eq(agents.id, agentRuns.agentId))
-        .where(and(eq(agents.kind, 'worker'), eq(agentRuns.status, 'running')));
-      const worktrees = await db.select({ path: taskTable.worktreePath }).from(taskTable);
-      uncommittedAtCrash = await uncommittedChanges(worktrees.map((t) => t.path));
-      await loop.app.kill();
-      console.log(`app killed ${Date.now() - startedAt} ms after it started`);
-
-      await loop.app.start();
-      const restartedAt = Date.now();
+      // Once while the three workers implement (their changes made, tested, not committed)…
+      crashes.push(await crashWhenAWorker('implements', db));
+      console.log(`first crash and restart ${Date.now() - startedAt} ms after the start`);
+      // …and once while one resolves the conflict the merge queue sent back.
+      crashes.push(await crashWhenAWorker('resolves the conflict', db));
+      console.log(`second crash and restart ${Date.now() - startedAt} ms after the start`);
       await loop.waitFor(
         'the epic to complete',
         () => epicCompleted(db, running.repo, epic),
         epicTimeoutMs,
       );
-      console.log(`epic completed ${Date.now() - restartedAt} ms after the restart`);
+      console.log(`epic completed ${Date.now() - startedAt} ms after the start`);
     } catch (error) {
       await printLogTail(running);
       throw error;
@@ -108,22 +122,36 @@ describe('an epic whose app crashes while a worker runs', () => {
     await database?.drop();
   });
 
-  it('was killed while worker runs were in progress, and buried and re-queued their tasks', async () => {
+  it('crashed while workers ran, and gave their work back to be done again', async () => {
     const { db } = started();
-    expect(runningAtCrash.map((run) => run.purpose)).toContain('implement');
-    // Mid-work: a worktree held the worker's change, not yet committed or pushed.
-    expect(uncommittedAtCrash).toEqual(expect.arrayContaining(['src/index.js']));
+    const [implementing, resolving] = crashes;
+    // Mid-work: a worktree held a worker's change, not yet committed or pushed.
+    expect(implementing?.running).toContain('implement');
+    expect(implementing?.uncommitted).toEqual(expect.arrayContaining(['src/index.js']));
+    expect(resolving?.running).toEqual(['resolve-conflict']);
+
     const { decisions, runs } = await epicRecords(db, epic.number);
     const deaths = decisions.filter((d) => d.decision.startsWith('agent-dead:'));
-    expect(deaths.length).toBeGreaterThanOrEqual(runningAtCrash.length);
-    expect(new Set(deaths.map((d) => d.decision))).toEqual(new Set(['agent-dead:requeue']));
-    // One crash is not a crash loop: the epic was never parked.
+    // The implementations start again as new attempts; the conflict goes back to the merge
+    // queue, which gives the same round to a worker again.
+    const kinds = deaths.map((d) => d.decision);
+    expect(kinds.at(-1)).toBe('agent-dead:hand-to-merge-queue');
+    expect(kinds.slice(0, -1)).toEqual(kinds.slice(0, -1).map(() => 'agent-dead:requeue'));
+    expect(kinds.length - 1).toBeGreaterThanOrEqual(implementing?.running.length ?? 1);
+    // Two crashes are not a crash loop: the epic was never parked.
     expect(decisions.map((d) => d.decision)).not.toContain('park-epic');
     // The killed runs were closed as failed; nothing is left showing as running.
     expect(runs.filter((r) => r.status === 'running')).toEqual([]);
-    expect(runs.filter((r) => r.status === 'failed').map((r) => r.purpose)).toEqual(
-      runningAtCrash.map((r) => r.purpose),
-    );
+    expect(
+      runs
+        .filter((r) => r.status === 'failed')
+        .map((r) => r.purpose)
+        .sort(),
+    ).toEqual(crashes.flatMap((crash) => crash.running).sort());
+    expect(runs.filter((r) => r.purpose === 'resolve-conflict').map((r) => r.status)).toEqual([
+      'failed',
+      'succeeded',
+    ]);
   });
 
   it('completes the epic: every task merged, the base branch holds every change and passes its tests', async () => {

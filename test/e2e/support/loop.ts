@@ -17,7 +17,8 @@ export interface LoopOptions {
   logLevel?: string;
   /**
    * Holds back each worker's last turn (after it changed files and ran the
-   * tests), so a test can crash the app while a worker runs.
+   * tests, when implementing or resolving the conflict), so a test can crash
+   * the app while a worker runs.
    */
   workerDelayMs?: number;
 }

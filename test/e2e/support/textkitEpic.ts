@@ -141,6 +141,7 @@ export function scriptTextkitEpic(model: ScriptedModel, options: { workerDelayMs
     turn.toolUse('Bash', { command: `${heredoc('src/index.js', resolvedIndex)}\nnpm test` }),
     turn.text(
       'Resolved the conflict in src/index.js: it now exports every helper, and the tests pass.',
+      { delayMs },
     ),
   ]);
   for (const task of plannedTasks) {
