@@ -28,6 +28,11 @@ export async function mergeHead(
     const status = (error as { status?: number }).status;
     // 405: not mergeable now; 409: the head moved. Read the PR again rather than guess.
     if (status !== 405 && status !== 409) throw error;
+    if (await alreadyMerged(ctx)) {
+      // Another look at the queue merged it a moment ago; the next look records it.
+      await wakeAfter(ctx, ['merged-meanwhile', entry.id, step.sha]);
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     await logDecision(ctx, 'merge: refused by GitHub', message, {
       pr: entry.prNumber,
@@ -41,6 +46,15 @@ export async function mergeHead(
       ctx.poll + 1,
     );
   }
+}
+
+async function alreadyMerged(ctx: StepContext): Promise<boolean> {
+  const { data } = await ctx.octokit.rest.pulls.get({
+    owner: ctx.target.owner,
+    repo: ctx.target.repo,
+    pull_number: ctx.entry.prNumber,
+  });
+  return data.merged === true;
 }
 
 /** The PR is merged (by the queue or by a person): the task is done and the queue moves on. */
