@@ -8,6 +8,7 @@ import { githubApiUrl, readPrivateKey } from './config/privateKey.js';
 import { openDatabase } from './db/connection.js';
 import type { FactoryDeps } from './deps.js';
 import { createGitHubClients } from './github/clients.js';
+import { UnthrottledOctokit } from './github/octokit.js';
 import { createWebhookQueueApp, receiveWebhookProcessors } from './intake/webhookQueue.js';
 import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
@@ -47,7 +48,11 @@ export async function startFactory(
     secret: env.WEBHOOK_SECRET,
     baseUrl: githubApiUrl(env),
     log,
-    ...(overrides.Octokit ? { Octokit: overrides.Octokit } : {}),
+    ...(overrides.Octokit
+      ? { Octokit: overrides.Octokit }
+      : env.GITHUB_WRITE_THROTTLE === 'off'
+        ? { Octokit: UnthrottledOctokit }
+        : {}),
   };
   const database = await openDatabase({
     databaseUrl: env.DATABASE_URL,

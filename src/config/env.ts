@@ -33,6 +33,12 @@ export const envSchema = z.object({
   GITHUB_API_URL: z.preprocess(blankAsUnset, z.url().optional()),
   /** GitHub's web pages, which the status page links to; the emulator's address in the demo. */
   GITHUB_WEB_URL: z.preprocess(blankAsUnset, z.url().default('https://github.com')),
+  /**
+   * Octokit spaces the writes that create content (about one a second), as
+   * GitHub asks, to stay clear of its secondary rate limits. `off` only for a
+   * GitHub Enterprise Server without those limits, or the emulator.
+   */
+  GITHUB_WRITE_THROTTLE: z.enum(['on', 'off']).default('on'),
   /** The App's bot login, e.g. `factory-app[bot]`; looked up from the API when unset. */
   BOT_LOGIN: optionalText,
 

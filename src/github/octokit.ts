@@ -1,4 +1,4 @@
-import type { ProbotOctokit } from 'probot';
+import { ProbotOctokit } from 'probot';
 import type { RepoRef } from '../config/loadRepoConfig.js';
 
 /** The Octokit every GitHub verb takes: an installation client from Probot (webhook context or job). */
@@ -19,3 +19,13 @@ export function hasStatus(error: unknown, status: number): boolean {
     (error as { status: unknown }).status === status
   );
 }
+
+/**
+ * Probot's Octokit without write spacing (GITHUB_WRITE_THROTTLE=off). The
+ * function form is needed: with an options object Probot's own throttle
+ * settings win again for installation clients.
+ */
+export const UnthrottledOctokit = ProbotOctokit.defaults((options: object) => ({
+  ...options,
+  throttle: { enabled: false },
+}));
