@@ -73,14 +73,17 @@ export async function finishRun(db: Database, runId: number, outcome: RunOutcome
  * The runs a dead agent left open (its process died mid-run, so nothing else
  * will ever finish them): failed, with why, so no record shows them running.
  */
-export async function failOpenRuns(db: Database, agentId: number, error: string): Promise<number> {
+export async function failOpenRuns(db: Database, agentId: number, reason: string): Promise<number> {
   const closed = await db
     .update(agentRuns)
-    .set({ status: 'failed', error, finishedAt: sql`now()` })
+    .set({ status: 'failed', error: `${agentDiedPrefix}${reason}`, finishedAt: sql`now()` })
     .where(and(eq(agentRuns.agentId, agentId), eq(agentRuns.status, 'running')))
     .returning({ id: agentRuns.id });
   return closed.length;
 }
+
+/** The error of a run closed because its agent died: a later attempt knows an interrupted run by it. */
+export const agentDiedPrefix = 'agent died: ';
 
 /** A run the engine finished but whose result Factory rejects (e.g. no valid structured output). */
 export async function failFinishedRun(db: Database, agentId: number, runId: number, error: string) {

@@ -1,14 +1,16 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { agentRuns, agents } from '../../db/schema.js';
+import { agentDiedPrefix } from '../runtime/runRecords.js';
 import type { InterruptedRun } from './sessionStart.js';
 
 /**
  * The task's last worker run, if a crash cut it off: the runner finishes every
  * run it is still alive to finish (succeeded, failed or cancelled), so a run
- * left `running` whose agent the orchestrator has since buried as FAILED is
- * one whose process died mid-run. Its session id was stored as soon as the
- * engine named it, for exactly this.
+ * whose agent the orchestrator has since buried as FAILED, left `running` or
+ * closed by the health pass as "agent died", is one whose process died
+ * mid-run. Its session id was stored as soon as the engine named it, for
+ * exactly this.
  */
 export async function findInterruptedRun(
   db: Database,
@@ -18,6 +20,7 @@ export async function findInterruptedRun(
     .select({
       runId: agentRuns.id,
       status: agentRuns.status,
+      error: agentRuns.error,
       sessionId: agentRuns.sessionId,
       agentId: agents.id,
       agentState: agents.state,
@@ -27,9 +30,11 @@ export async function findInterruptedRun(
     .where(and(eq(agents.taskId, taskId), eq(agents.kind, 'worker')))
     .orderBy(desc(agentRuns.id))
     .limit(1);
-  if (!last || last.status !== 'running' || last.agentState !== 'FAILED' || !last.sessionId) {
-    return null;
-  }
+  if (!last || last.agentState !== 'FAILED' || !last.sessionId) return null;
+  const cutOff =
+    last.status === 'running' ||
+    (last.status === 'failed' && (last.error ?? '').startsWith(agentDiedPrefix));
+  if (!cutOff) return null;
   return { runId: last.runId, sessionId: last.sessionId, agentId: last.agentId };
 }
 

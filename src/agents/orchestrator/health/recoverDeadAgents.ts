@@ -84,7 +84,7 @@ async function buryAgent(
     .returning({ id: agents.id });
   if (!buried) return null;
   deps.log.warn({ agent: agent.id, task: agent.taskId, reason }, 'agent found dead');
-  await failOpenRuns(deps.db, agent.id, `agent died: ${reason}`);
+  await failOpenRuns(deps.db, agent.id, reason);
   if (look.liveness === 'pending' && look.job) {
     // Its job would run the dead attempt again next to the new one.
     await look.job.remove().catch(() => undefined);

@@ -246,9 +246,9 @@ describe('a worker killed mid-run', { timeout: 400_000 }, () => {
     // conversation's history (turn 1, the task prompt) sent along with it.
     const runs = await runsOf(task.id);
     expect(runs).toHaveLength(2);
-    // The dead run: its agent buried, its record closed by the attempt that took it over.
+    // The dead run: its agent buried and its record closed by the health pass.
     expect(runs[0]).toMatchObject({ status: 'failed', agentState: 'FAILED' });
-    expect(runs[0]?.error).toMatch(/^interrupted/);
+    expect(runs[0]?.error).toMatch(/^agent died: /);
     expect(runs[1]).toMatchObject({ status: 'succeeded', sessionId: firstRun?.sessionId });
     expect(runs[1]?.prompt).toContain('You were interrupted');
     expect(runs[1]?.agentId).not.toBe(runs[0]?.agentId);

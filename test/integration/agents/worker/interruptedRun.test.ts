@@ -1,3 +1,4 @@
+import { failOpenRuns } from '../../../../src/agents/runtime/runRecords.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -82,6 +83,17 @@ describe('findInterruptedRun', () => {
     const { agentId, runId } = await run(taskId, 'FAILED', 'running', 'sess-1');
     expect(await findInterruptedRun(database.db, taskId)).toEqual({
       sessionId: 'sess-1',
+      runId,
+      agentId,
+    });
+  });
+
+  it('finds a run the health pass closed when it buried the agent', async () => {
+    const taskId = await newTask();
+    const { agentId, runId } = await run(taskId, 'FAILED', 'running', 'sess-4');
+    expect(await failOpenRuns(database.db, agentId, 'no heartbeat for 120 s')).toBe(1);
+    expect(await findInterruptedRun(database.db, taskId)).toEqual({
+      sessionId: 'sess-4',
       runId,
       agentId,
     });
