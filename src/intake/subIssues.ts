@@ -4,7 +4,7 @@ import type { Epic } from '../db/schema.js';
 import { nextTaskPosition, upsertTaskFromIssue } from '../db/tasks.js';
 import type { FactoryDeps } from '../deps.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
-import { jobIds } from '../queues/jobs.js';
+import { ensureImplementJob } from '../agents/worker/implementJob.js';
 import { intake, type IntakeOutcome } from './intake.js';
 
 /**
@@ -53,17 +53,6 @@ export async function addTaskForSubIssue(
     position,
   });
   if (task.state !== 'PENDING') return { ignored: `task #${task.issueNumber} is ${task.state}` };
-  const attempt = task.attempts + 1;
-  await deps.queues.enqueue(
-    'implement-task',
-    {
-      taskId: task.id,
-      installationId: epic.installationId,
-      owner: epic.repoOwner,
-      repo: epic.repoName,
-      attempt,
-    },
-    { jobId: jobIds.forEntity('implement-task', task.id, attempt) },
-  );
+  await ensureImplementJob(deps, epic, task, task.attempts + 1);
   return 'enqueued';
 }

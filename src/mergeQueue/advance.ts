@@ -81,13 +81,11 @@ async function speculate(
   );
 }
 
-/** Reads a queued PR's facts (the head's, or one waiting behind it) into the context its steps run in. */
-export async function readQueued(
+/** The installation's client, the repository and its config, as every step needs them. */
+async function repoAccess(
   deps: AdvanceDeps,
-  payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo' | 'poll'>,
-  epic: Epic,
-  queued: QueuedPr,
-): Promise<StepContext> {
+  payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo'>,
+) {
   const octokit = await deps.github.forInstallation(payload.installationId);
   const target = {
     installationId: payload.installationId,
@@ -95,6 +93,17 @@ export async function readQueued(
     repo: payload.repo,
   };
   const { config } = await loadRepoConfig(octokit, target);
+  return { octokit, target, config };
+}
+
+/** Reads a queued PR's facts (the head's, or one waiting behind it) into the context its steps run in. */
+export async function readQueued(
+  deps: AdvanceDeps,
+  payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo' | 'poll'>,
+  epic: Epic,
+  queued: QueuedPr,
+): Promise<StepContext> {
+  const { octokit, target, config } = await repoAccess(deps, payload);
   const base = {
     deps,
     octokit,
@@ -149,13 +158,7 @@ async function reenter(
   epic: Epic,
   prNumber: number,
 ): Promise<void> {
-  const octokit = await deps.github.forInstallation(payload.installationId);
-  const target = {
-    installationId: payload.installationId,
-    owner: payload.owner,
-    repo: payload.repo,
-  };
-  const { config } = await loadRepoConfig(octokit, target);
+  const { octokit, target, config } = await repoAccess(deps, payload);
   const outcome = await reenterReopenedPr({ deps, octokit, target, epic, config, prNumber });
   deps.log.info({ epic: epic.id, pr: prNumber, ...outcome }, 'reopened pull request');
 }
