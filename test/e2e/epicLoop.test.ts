@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
 import type { IssueRecord } from '../support/githubEmulator/records.js';
 import { createEmptyPostgresDatabase } from '../support/database.js';
-import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { FactoryLoop } from './support/loop.js';
-import { printLogTail } from './support/logTail.js';
+import { printLogTail, tearDownLoop } from './support/logTail.js';
 import {
   branches,
   commentsOn,
@@ -64,16 +64,7 @@ describe('an epic on the sample repository, end to end', () => {
     if (task.result?.state === 'fail') failed = true;
   });
 
-  afterAll(async () => {
-    if (loop && failed) await printLogTail(loop);
-    await records?.close().catch(() => undefined);
-    // FACTORY_E2E_KEEP=1 keeps the work folder (the app's log, the git remote) to look at.
-    const keepWorkDir = process.env.FACTORY_E2E_KEEP === '1';
-    await loop?.close({ keepWorkDir });
-    if (loop && keepWorkDir) console.log(`work folder kept: ${loop.workDir}`);
-    await deleteRedisPrefix(redisPrefix);
-    await database?.drop();
-  });
+  afterAll(() => tearDownLoop({ loop, failed, records, redisPrefix, database }));
 
   it('merges all three changes into the base branch, whose own tests pass there', async () => {
     const { loop } = started();

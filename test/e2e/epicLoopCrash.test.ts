@@ -10,9 +10,9 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
 import { agentRuns, agents, tasks as taskTable } from '../../src/db/schema.js';
 import type { IssueRecord } from '../support/githubEmulator/records.js';
 import { createEmptyPostgresDatabase } from '../support/database.js';
-import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { FactoryLoop } from './support/loop.js';
-import { printLogTail } from './support/logTail.js';
+import { printLogTail, tearDownLoop } from './support/logTail.js';
 import {
   branches,
   commentsOn,
@@ -111,16 +111,7 @@ describe('an epic whose app crashes while workers run', () => {
     if (task.result?.state === 'fail') failed = true;
   });
 
-  afterAll(async () => {
-    if (loop && failed) await printLogTail(loop);
-    await records?.close().catch(() => undefined);
-    // FACTORY_E2E_KEEP=1 keeps the work folder (the app's log, the git remote) to look at.
-    const keepWorkDir = process.env.FACTORY_E2E_KEEP === '1';
-    await loop?.close({ keepWorkDir });
-    if (loop && keepWorkDir) console.log(`work folder kept: ${loop.workDir}`);
-    await deleteRedisPrefix(redisPrefix);
-    await database?.drop();
-  });
+  afterAll(() => tearDownLoop({ loop, failed, records, redisPrefix, database }));
 
   it('crashed while workers ran, and gave their work back to be done again', async () => {
     const { db } = started();
