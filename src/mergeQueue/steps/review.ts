@@ -1,5 +1,4 @@
-import { and, eq } from 'drizzle-orm';
-import { agents } from '../../db/schema.js';
+import { ensureSupervisorAgent } from '../../agents/supervisor/supervisorAgent.js';
 import { recordApproval } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
 import { reviewPrompts } from '../review/prompt.js';
@@ -44,7 +43,8 @@ export async function reviewHead(
   const result = await deps.agents.runStructured(
     {
       role: 'supervisor',
-      agentId: await supervisorAgentId(ctx),
+      // The epic's live supervisor: one that died (a crash mid-review) is replaced.
+      agentId: (await ensureSupervisorAgent(deps.db, ctx.epic)).id,
       purpose: 'review',
       cwd,
       systemPrompt: prompts.systemPrompt,
@@ -82,18 +82,4 @@ export async function reviewHead(
     comments: verdict.comments.length,
   });
   await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
-}
-
-/** The epic's supervisor agent row (the run, its usage and heartbeats are recorded against it). */
-async function supervisorAgentId(ctx: StepContext): Promise<number> {
-  const { db } = ctx.deps;
-  const where = and(eq(agents.kind, 'supervisor'), eq(agents.epicId, ctx.epic.id));
-  const [found] = await db.select({ id: agents.id }).from(agents).where(where).limit(1);
-  if (found) return found.id;
-  const [created] = await db
-    .insert(agents)
-    .values({ kind: 'supervisor', epicId: ctx.epic.id, installationId: ctx.target.installationId })
-    .returning({ id: agents.id });
-  if (!created) throw new Error(`Could not record the supervisor of epic ${ctx.epic.id}`);
-  return created.id;
 }
