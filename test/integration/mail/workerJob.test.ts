@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
@@ -27,6 +26,7 @@ import {
   turn,
   type ScriptedModel,
 } from '../../support/scriptedModel/index.js';
+import { engineChildren, eventuallyHolds } from '../../support/engineProcesses.js';
 
 /**
  * Comments reaching a worker whose implement-task job runs the real Claude
@@ -51,26 +51,6 @@ const requestsOf = (marker: string) =>
 async function workerOf(id: number) {
   const [row] = await harness.deps.db.select().from(agents).where(eq(agents.id, id));
   return row!;
-}
-
-/** Claude Code processes started by this test process. */
-function engineChildren(): string[] {
-  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], {
-    encoding: 'utf8',
-  });
-  return out.split('\n').filter((name) => name.trim() === 'claude');
-}
-
-async function eventually(check: () => void, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 beforeAll(async () => {
@@ -277,8 +257,8 @@ describe('a worker job and the people it talks to', { timeout: 300_000 }, () => 
     expect(runs.map((r) => r.status)).toEqual(['cancelled']);
     // The run really ended early: the engine is gone, its pending request was dropped,
     // and the model was never asked for the turn after.
-    await eventually(() => expect(engineChildren()).toEqual([]));
-    await eventually(() =>
+    await eventuallyHolds(() => expect(engineChildren()).toEqual([]));
+    await eventuallyHolds(() =>
       expect(
         model
           .messageRequests()

@@ -30,6 +30,7 @@ import {
   turn,
   type ScriptedModel,
 } from '../../../support/scriptedModel/index.js';
+import { engineChildren, eventuallyHolds } from '../../../support/engineProcesses.js';
 
 /**
  * The runner driving the real Claude Code engine against the scripted model:
@@ -117,27 +118,6 @@ function request(role: AgentKind, agentId: number, cwd: string, marker: string):
     model: 'claude-sonnet-4-5',
     context: {},
   };
-}
-
-/** Claude Code processes started by this test process. */
-function engineChildren(): string[] {
-  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], {
-    encoding: 'utf8',
-  });
-  return out.split('\n').filter((name) => name.trim() === 'claude');
-}
-
-/** Retries an assertion until it holds or the deadline passes. */
-async function eventually(check: () => void, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 function toolResultsOf(marker: string) {
@@ -374,9 +354,9 @@ describe('limits and failures', { timeout: 300_000 }, () => {
     expect(result.error?.message).toMatch(/longer than 15 s/);
     // The engine is gone: no Claude Code process is left under this test process, and
     // if the hung request had arrived, its connection was dropped.
-    await eventually(() => expect(engineChildren()).toEqual([]));
+    await eventuallyHolds(() => expect(engineChildren()).toEqual([]));
     const hung = model.messageRequests().filter((r) => r.view.promptText.includes('TASK-HANG'));
-    await eventually(() => expect(hung.every((r) => r.abandoned === true)).toBe(true));
+    await eventuallyHolds(() => expect(hung.every((r) => r.abandoned === true)).toBe(true));
     const agent = await agentRow(agentId);
     expect(agent).toMatchObject({ state: 'FAILED' });
     expect(agent.failureReason).toMatch(/longer than/);
