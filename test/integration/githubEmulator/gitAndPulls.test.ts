@@ -343,4 +343,26 @@ describe('GitHub emulator: git remote, pull requests and merges', { timeout: 180
     expect(receiver.of('status')).toHaveLength(3);
     expect(receiver.received.every((r) => r.verified)).toBe(true);
   });
+
+  it('merges a PR once when two merges of it arrive together, as GitHub does', async () => {
+    await commitOnBranch('factory/1-9-twice', 'src/twice.js', 'export const twice = 2;\n');
+    const { data: pull } = await octokit.rest.pulls.create({
+      ...repoRef,
+      title: 'Twice',
+      head: 'factory/1-9-twice',
+      base: 'main',
+    });
+    const merge = () =>
+      octokit.rest.pulls
+        .merge({ ...repoRef, pull_number: pull.number, sha: pull.head.sha, merge_method: 'squash' })
+        .then((r) => ({ status: r.status, sha: r.data.sha }))
+        .catch((error: { status?: number }) => ({ status: error.status, sha: undefined }));
+    const results = await Promise.all([merge(), merge()]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 405]);
+    const landed = results.find((r) => r.status === 200)?.sha;
+    const { data: main } = await octokit.rest.repos.getBranch({ ...repoRef, branch: 'main' });
+    expect(main.commit.sha).toBe(landed);
+    const { data: after } = await octokit.rest.pulls.get({ ...repoRef, pull_number: pull.number });
+    expect(after.merge_commit_sha).toBe(landed);
+  });
 });

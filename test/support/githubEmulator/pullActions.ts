@@ -1,3 +1,4 @@
+import { withKeyedLock } from '../../../src/git/keyedLock.js';
 import { webFlow } from './bareRepo.js';
 import { HttpError } from './http.js';
 import { closeIssue, emitIssue } from './issueActions.js';
@@ -151,17 +152,33 @@ const closingKeywords = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d
  * commit, a squash commit or the commits replayed; then the base's `push`,
  * the PR's `closed` (merged) and the linked issues closed.
  */
-export async function mergePull(
+export function mergePull(
   state: EmulatorState,
   repo: RepoRecord,
   issue: Pull,
   actor: UserRecord,
-  input: {
-    merge_method?: 'merge' | 'squash' | 'rebase';
-    sha?: string;
-    commit_title?: string;
-    commit_message?: string;
-  },
+  input: MergeInput,
+) {
+  // GitHub merges one at a time per repository: a second merge of the same PR
+  // arriving meanwhile is refused (405), never a second commit on the base.
+  return withKeyedLock(`emulator-merge:${repo.owner.login}/${repo.name}`, () =>
+    mergeNow(state, repo, issue, actor, input),
+  );
+}
+
+interface MergeInput {
+  merge_method?: 'merge' | 'squash' | 'rebase';
+  sha?: string;
+  commit_title?: string;
+  commit_message?: string;
+}
+
+async function mergeNow(
+  state: EmulatorState,
+  repo: RepoRecord,
+  issue: Pull,
+  actor: UserRecord,
+  input: MergeInput,
 ) {
   const git = state.git(repo);
   const pull = issue.pull;
