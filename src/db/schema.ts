@@ -224,6 +224,20 @@ export const webhookDeliveries = pgTable(
   (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
 );
 
+/**
+ * Deliveries the web process could not put on the webhook queue (Redis down
+ * or erroring): kept here so GitHub's 2xx is never a lie, and moved to the
+ * queue by a worker once Redis answers again, in arrival order (`id`). The
+ * delivery id is unique, so a redelivery during the outage is kept once.
+ */
+export const webhookOutbox = pgTable('webhook_outbox', {
+  id: serial('id').primaryKey(),
+  deliveryId: text('delivery_id').notNull().unique(),
+  event: text('event').notNull(),
+  body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Tokens and cost of every model run, per agent, task and epic. */
 export const modelUsage = pgTable(
   'model_usage',
@@ -318,6 +332,7 @@ export type Mail = typeof mail.$inferSelect;
 export type NewMail = typeof mail.$inferInsert;
 export type DecisionLogEntry = typeof decisionLog.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type OutboxDelivery = typeof webhookOutbox.$inferSelect;
 export type ModelUsage = typeof modelUsage.$inferSelect;
 export type MergeQueueEntry = typeof mergeQueueEntries.$inferSelect;
 export type Escalation = typeof escalations.$inferSelect;
