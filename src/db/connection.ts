@@ -42,7 +42,13 @@ async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // A server that does not answer fails a query within 10 s (an infrastructure
+  // error, retried) instead of holding it forever.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle connection the server closes (a restart, a failover, an admin's
   // terminate) is dropped by the pool and replaced on next use; the queries
   // that need it report their own errors. Unheard, this event would end the process.

@@ -11,10 +11,12 @@ import {
   type QueueName,
 } from './jobs.js';
 
-/** What runs a job of one kind. Receives the validated payload and the BullMQ job. */
+/** What runs a job of one kind. Receives the validated payload, the BullMQ job and its token. */
 export type JobProcessor<N extends JobName> = (
   payload: JobPayload<N>,
   job: Job,
+  /** The job's lock token, for moving it (e.g. back to delayed on an infrastructure error). */
+  token?: string,
 ) => Promise<unknown>;
 export type JobProcessors = { [N in JobName]?: JobProcessor<N> };
 
@@ -45,13 +47,13 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     connections.push(connection);
     const worker = new Worker(
       queueName,
-      async (job) => {
+      async (job, token) => {
         if (!isJobName(job.name))
           throw new Error(`No job kind named ${job.name} on queue ${queueName}`);
         const processor = processors[job.name] as JobProcessor<typeof job.name> | undefined;
         if (!processor) throw new Error(`No processor for ${job.name} in this process`);
         const payload = parseJobPayload(job.name, job.data);
-        return processor(payload, job);
+        return processor(payload, job, token);
       },
       {
         connection,

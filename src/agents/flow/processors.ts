@@ -1,4 +1,5 @@
 import type { FactoryDeps } from '../../deps.js';
+import { retryingInfrastructure } from '../../queues/infrastructureRetry.js';
 import type { JobProcessors } from '../../queues/workers.js';
 import { createSubIssues } from '../supervisor/createSubIssues.js';
 import { planEpic } from '../supervisor/planEpic.js';
@@ -11,10 +12,14 @@ import { FlowServices, type FlowOptions } from './services.js';
 export function buildFlowProcessors(deps: FactoryDeps, options: FlowOptions = {}): JobProcessors {
   const flow = new FlowServices(deps, options);
   return {
-    'plan-epic': (payload, job) => planEpic(flow, payload, job),
+    // Agent jobs: an outage of PostgreSQL or Redis is waited out, never counted as a try.
+    'plan-epic': (payload, job, token) =>
+      retryingInfrastructure(job, token, deps.log, () => planEpic(flow, payload, job)),
     'create-sub-issues': (payload) => createSubIssues(flow, payload),
     'update-progress': (payload) => updateProgress(flow, payload),
-    'implement-task': (payload, job) => implementTask(flow, payload, job),
-    'rework-task': (payload, job) => reworkTask(flow, payload, job),
+    'implement-task': (payload, job, token) =>
+      retryingInfrastructure(job, token, deps.log, () => implementTask(flow, payload, job)),
+    'rework-task': (payload, job, token) =>
+      retryingInfrastructure(job, token, deps.log, () => reworkTask(flow, payload, job)),
   };
 }

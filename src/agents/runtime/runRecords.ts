@@ -85,6 +85,30 @@ export async function failOpenRuns(db: Database, agentId: number, reason: string
 /** The error of a run closed because its agent died: a later attempt knows an interrupted run by it. */
 export const agentDiedPrefix = 'agent died: ';
 
+/**
+ * The runs of an agent an infrastructure error stopped (the database or Redis
+ * away past the run's own retries): closed with why, so none reads as running,
+ * and the agent is put back IDLE — it did not fail, so it does not count as a
+ * crash. The job runs again and resumes the run's session (findInterruptedRun
+ * knows such a run by its error). Best effort: with the database down this
+ * fails too, and the re-run finds the agent left BUSY by its own job instead.
+ */
+export async function closeRunsForInfrastructure(
+  db: Database,
+  agentId: number,
+  reason: string,
+): Promise<void> {
+  await db
+    .update(agentRuns)
+    .set({ status: 'failed', error: `${infrastructurePrefix}${reason}`, finishedAt: sql`now()` })
+    .where(and(eq(agentRuns.agentId, agentId), eq(agentRuns.status, 'running')));
+  const agent = await getAgent(db, agentId);
+  if (agent.state === 'BUSY') await transitionAgent(db, agentId, 'IDLE', { from: 'BUSY' });
+}
+
+/** The error of a run an infrastructure error stopped: retried, not the agent's failure. */
+export const infrastructurePrefix = 'infrastructure: ';
+
 /** A run the engine finished but whose result Factory rejects (e.g. no valid structured output). */
 export async function failFinishedRun(db: Database, agentId: number, runId: number, error: string) {
   await db.update(agentRuns).set({ status: 'failed', error }).where(eq(agentRuns.id, runId));

@@ -33,6 +33,7 @@ import {
   startRun,
   type UsageByModel,
 } from './runRecords.js';
+import { retryInfrastructure, writeIfYouCan } from './infrastructureRetry.js';
 import { InvalidOutputError, TimeoutError } from './runErrors.js';
 import { sessionTranscriptExists } from './sessionTranscript.js';
 import { runStructured } from './structured.js';
@@ -78,6 +79,8 @@ export interface AgentRunnerConfig {
   engineDebugFile?: string;
   /** A different Claude Code executable (defaults to the one the SDK ships). */
   pathToClaudeCodeExecutable?: string;
+  /** How the run's closing writes are retried while the database is away (tests shorten it). */
+  infrastructureRetry?: { tries?: number; baseDelayMs?: number };
 }
 
 /** Internal extras for one run (runStructured adds its submit tool and check here). */
@@ -220,6 +223,7 @@ async function runOnce(
   const state = newEngineRunState();
   let thrown: unknown;
   let lastBeat = Date.now();
+  let savedSession: string | undefined;
   const beatEvery = config.heartbeatIntervalMs ?? 10_000;
   try {
     const prompt =
@@ -230,13 +234,16 @@ async function runOnce(
       prompt,
       options: engineOptions(config, request, extras, controller, resume, log),
     })) {
-      const hadSession = state.sessionId !== undefined;
       observe(state, message);
-      if (!hadSession && state.sessionId)
-        await saveSession(config.db, request.agentId, runId, state.sessionId);
+      // Neither write may fail the run (a database restart is not the agent's failure).
+      const sessionId = state.sessionId;
+      if (sessionId && sessionId !== savedSession) {
+        const save = () => saveSession(config.db, request.agentId, runId, sessionId);
+        if (await writeIfYouCan(log, 'save the session id', save)) savedSession = sessionId;
+      }
       if (Date.now() - lastBeat >= beatEvery) {
         lastBeat = Date.now();
-        await heartbeat(config.db, request.agentId);
+        await writeIfYouCan(log, 'write a heartbeat', () => heartbeat(config.db, request.agentId));
       }
     }
   } catch (error) {
@@ -368,35 +375,45 @@ async function finish(
   const { db } = config;
   const status = outcome.cancelled ? 'cancelled' : outcome.error ? 'failed' : 'succeeded';
   const { state, error } = outcome;
-  await finishRun(db, runId, {
-    status,
-    numTurns: state.numTurns,
-    // The directory too: Claude Code keeps a session per directory, so a resume must run there.
-    result: { text: state.text, sessionId: state.sessionId, cwd: request.cwd },
-    error: error ? { kind: error.kind, message: error.message } : undefined,
-  });
-  await recordUsage(db, { agentId: request.agentId, runId, ...request.context }, usage);
+  const must = <T>(what: string, write: () => Promise<T>) =>
+    retryInfrastructure(what, write, { log, ...config.infrastructureRetry });
+  await must('record the end of the run', () =>
+    finishRun(db, runId, {
+      status,
+      numTurns: state.numTurns,
+      // The directory too: Claude Code keeps a session per directory, so a resume must run there.
+      result: { text: state.text, sessionId: state.sessionId, cwd: request.cwd },
+      error: error ? { kind: error.kind, message: error.message } : undefined,
+    }),
+  );
+  await must('record the usage of the run', () =>
+    recordUsage(db, { agentId: request.agentId, runId, ...request.context }, usage),
+  );
   const next =
     status === 'succeeded'
       ? (request.afterSuccess?.() ?? 'IDLE')
       : status === 'cancelled' || error?.retryable
         ? 'IDLE'
         : 'FAILED';
-  await moveAgent(
-    db,
-    request.agentId,
-    next,
-    next === 'FAILED' ? (error?.message ?? 'failed') : undefined,
+  await must('move the agent', () =>
+    moveAgent(
+      db,
+      request.agentId,
+      next,
+      next === 'FAILED' ? (error?.message ?? 'failed') : undefined,
+    ),
   );
   if (error && status === 'failed') {
-    await recordDecision(db, {
-      agentId: request.agentId,
-      epicId: request.context.epicId,
-      taskId: request.context.taskId,
-      decision: `${request.purpose} run failed (${error.kind})`,
-      reasoning: error.message,
-      context: { runId, retryable: error.retryable, sessionId: state.sessionId },
-    });
+    await must('record why the run failed', () =>
+      recordDecision(db, {
+        agentId: request.agentId,
+        epicId: request.context.epicId,
+        taskId: request.context.taskId,
+        decision: `${request.purpose} run failed (${error.kind})`,
+        reasoning: error.message,
+        context: { runId, retryable: error.retryable, sessionId: state.sessionId },
+      }),
+    );
   }
   log.info({ runId, status, error, turns: state.numTurns }, 'agent run finished');
   return {

@@ -10,6 +10,8 @@ import type { JobPayload } from '../../queues/jobs.js';
 import type { FlowServices } from '../flow/services.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { taskBranchName } from './branchName.js';
+import { infrastructureReason } from '../../domain/infrastructureError.js';
+import { closeRunsForInfrastructure } from '../runtime/runRecords.js';
 import { admitTaskAttempt } from './dispatch.js';
 import { implementTaskJobId } from './implementJob.js';
 import { renderFailureComment } from './render.js';
@@ -98,6 +100,16 @@ export async function implementTask(
       resumeSessionId: payload.resumeSessionId,
     });
   } catch (error) {
+    const infrastructure = infrastructureReason(error);
+    if (infrastructure) {
+      // Not the attempt's failure: the job is retried as infrastructure and resumes this attempt.
+      taskLog.warn(
+        { err: infrastructure, infrastructure: true },
+        'task attempt paused by an infrastructure error',
+      );
+      await closeRunsForInfrastructure(db, agent.id, infrastructure).catch(() => undefined);
+      throw error;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const finalTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     taskLog.warn({ err: message, finalTry }, 'task attempt interrupted');

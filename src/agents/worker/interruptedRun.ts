@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/connection.js';
 import { agentRuns, agents } from '../../db/schema.js';
-import { agentDiedPrefix } from '../runtime/runRecords.js';
+import { agentDiedPrefix, infrastructurePrefix } from '../runtime/runRecords.js';
 import type { InterruptedRun } from './sessionStart.js';
 
 /**
@@ -9,7 +9,7 @@ import type { InterruptedRun } from './sessionStart.js';
  * run it is still alive to finish (succeeded, failed or cancelled), so a run
  * whose agent the orchestrator has since buried as FAILED, left `running` or
  * closed by the health pass as "agent died", is one whose process died
- * mid-run. Its session id was stored as soon as the engine named it, for
+ * mid-run; so is one an infrastructure error stopped. Its session id was stored as soon as the engine named it, for
  * exactly this.
  */
 export async function findInterruptedRun(
@@ -30,7 +30,11 @@ export async function findInterruptedRun(
     .where(and(eq(agents.taskId, taskId), eq(agents.kind, 'worker')))
     .orderBy(desc(agentRuns.id))
     .limit(1);
-  if (!last || last.agentState !== 'FAILED' || !last.sessionId) return null;
+  if (!last || !last.sessionId) return null;
+  // Stopped by an outage of the database or Redis: the agent was put back IDLE, not buried.
+  if (last.status === 'failed' && (last.error ?? '').startsWith(infrastructurePrefix))
+    return { runId: last.runId, sessionId: last.sessionId, agentId: last.agentId };
+  if (last.agentState !== 'FAILED') return null;
   const cutOff =
     last.status === 'running' ||
     (last.status === 'failed' && (last.error ?? '').startsWith(agentDiedPrefix));
