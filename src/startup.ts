@@ -15,7 +15,7 @@ import type { Logger } from './logger.js';
 import { buildProcessors } from './processors.js';
 import { JobQueues } from './queues/producer.js';
 import { startQueueWorkers, type QueueWorkers } from './queues/workers.js';
-import { registerSchedules } from './schedules.js';
+import { registerSchedules, startUpkeep, type Upkeep } from './schedules.js';
 
 export interface RunningFactory {
   deps: FactoryDeps;
@@ -74,6 +74,7 @@ export async function startFactory(
   let routes: HttpRoutes | undefined;
   let workers: QueueWorkers | undefined;
   let cancels: AgentCancelListener | undefined;
+  let upkeep: Upkeep | undefined;
   try {
     if (env.FACTORY_ROLE !== 'worker') {
       server = new Server({
@@ -83,7 +84,7 @@ export async function startFactory(
         log: log.child({ name: 'server' }),
         enableStaticFiles: false,
       });
-      await server.load(createWebhookQueueApp(queues));
+      await server.load(createWebhookQueueApp(deps));
       routes = buildHttpRoutes(deps);
       for (const handler of routes.handlers) server.addHandler(handler);
       await server.start();
@@ -107,8 +108,11 @@ export async function startFactory(
         },
       });
       await registerSchedules(deps);
+      upkeep = startUpkeep(deps);
+      void upkeep.runNow();
     }
   } catch (error) {
+    upkeep?.stop();
     routes?.close();
     await server?.stop().catch(() => undefined);
     await workers?.close().catch(() => undefined);
@@ -128,6 +132,7 @@ export async function startFactory(
     async stop() {
       routes?.close();
       await server?.stop();
+      upkeep?.stop();
       await workers?.close();
       await cancels?.close();
       await queues.close();

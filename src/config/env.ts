@@ -75,6 +75,8 @@ export const envSchema = z.object({
   HEALTH_INTERVAL_SECONDS: positiveInt(60),
   RECONCILE_INTERVAL_SECONDS: positiveInt(300),
   HEARTBEAT_TIMEOUT_SECONDS: positiveInt(300),
+  /** How often a worker looks for deliveries the web process kept in the outbox while Redis was down. */
+  OUTBOX_DRAIN_INTERVAL_SECONDS: positiveInt(5),
   /** A crash loop: this many agent failures of one epic within CRASH_LOOP_WINDOW_MINUTES park it BLOCKED. */
   CRASH_LOOP_FAILURES: positiveInt(3),
   CRASH_LOOP_WINDOW_MINUTES: positiveInt(15),

@@ -1,7 +1,7 @@
 import type { EmitterWebhookEventName } from '@octokit/webhooks';
 import type { Probot } from 'probot';
-import type { JobQueues } from '../queues/producer.js';
-import { jobIds, type JobPayload } from '../queues/jobs.js';
+import type { JobPayload } from '../queues/jobs.js';
+import { takeDelivery, type WebIntakeDeps } from './webOutbox.js';
 import type { JobProcessors } from '../queues/workers.js';
 
 /**
@@ -11,31 +11,22 @@ import type { JobProcessors } from '../queues/workers.js';
  * intake handlers of app.ts on it (guard, record, enqueue). GitHub's answer
  * never waits on the database, and a delivery whose intake fails — database
  * down, say — is retried by the queue instead of being lost: GitHub itself
- * never redelivers on its own.
+ * never redelivers on its own. When Redis cannot take the delivery, it is
+ * kept in the database's outbox instead (webOutbox.ts): GitHub hears 2xx
+ * only once one of the two holds it.
  */
-export function createWebhookQueueApp(queues: JobQueues) {
+export function createWebhookQueueApp(deps: WebIntakeDeps) {
   return (app: Probot) => {
     // Every event: app.yml subscribes only to what Factory handles.
     app.onAny(async (context) => {
-      await queues.enqueue(
-        'receive-webhook',
-        { deliveryId: context.id, event: context.name, body: context.payload },
-        {
-          // A redelivery while the first is queued or recently done adds nothing.
-          jobId: jobIds.fromDelivery('receive-webhook', context.id),
-          attempts: takeInAttempts,
-          // A delivery that failed for good is forgotten by the queue (its
-          // webhook_deliveries row keeps the reason), so a manual redelivery
-          // from GitHub's settings page is taken in again.
-          forgetWhenFailed: true,
-        },
-      );
+      await takeDelivery(deps, {
+        deliveryId: context.id,
+        event: context.name,
+        body: context.payload as unknown as Record<string, unknown>,
+      });
     });
   };
 }
-
-/** With BullMQ's exponential back-off from 2 s, the last try comes about 17 minutes after the first. */
-const takeInAttempts = 10;
 
 /**
  * The worker's step: `dispatcher` is a Probot instance with the intake

@@ -112,6 +112,16 @@ export class JobQueues {
     await this.connection.ping();
   }
 
+  /**
+   * Calls `listener` each time the connection to Redis becomes ready — the
+   * first time and after every reconnect: a Redis that restarted may have
+   * lost its data. Returns what stops listening.
+   */
+  onReady(listener: () => void): () => void {
+    this.connection.on('ready', listener);
+    return () => this.connection.off('ready', listener);
+  }
+
   /** Publishes on a Redis channel under this Factory's prefix (e.g. an agent cancel). */
   async publish(channel: string, message: string): Promise<void> {
     await this.reachable();
