@@ -39,7 +39,10 @@ export interface UpkeepOptions {
  * this worker's did not). A failure is logged and tried again at the next
  * tick; it never stops the process.
  */
-export function startUpkeep(deps: FactoryDeps, options: UpkeepOptions = {}): Upkeep {
+export function startUpkeep(
+  deps: Pick<FactoryDeps, 'env' | 'db' | 'queues' | 'log'>,
+  options: UpkeepOptions = {},
+): Upkeep {
   const log = deps.log.child({ name: 'upkeep' });
   let schedulesFailing = false;
   const ensureSchedules = async () => {
