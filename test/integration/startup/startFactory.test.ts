@@ -137,10 +137,12 @@ describe('the all role', () => {
         'the epic recorded from the queued delivery',
       );
       expect(epic.state).toBe('PLANNING');
-      const planJob = await factory.deps.queues
-        .queue(queueOf('plan-epic'))
-        .getJob(`plan-epic-d${id}`);
-      expect(planJob?.data).toMatchObject({ epicId: epic.id });
+      // The epic row is written before its plan job is queued: wait for the job too.
+      const planJob = await eventually(
+        () => factory.deps.queues.queue(queueOf('plan-epic')).getJob(`plan-epic-d${id}`),
+        'the plan-epic job',
+      );
+      expect(planJob.data).toMatchObject({ epicId: epic.id });
     } finally {
       await factory.stop();
     }
