@@ -14,7 +14,7 @@ import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
 import { buildProcessors } from './processors.js';
 import { JobQueues } from './queues/producer.js';
-import { startQueueWorkers, type QueueWorkers } from './queues/workers.js';
+import { jobLockMs, startQueueWorkers, type QueueWorkers } from './queues/workers.js';
 import { registerSchedules, startUpkeep, type Upkeep } from './schedules.js';
 
 export interface RunningFactory {
@@ -97,6 +97,7 @@ export async function startFactory(
         prefix: env.REDIS_PREFIX,
         processors: { ...buildProcessors(deps), ...receiveWebhookProcessors(probot) },
         log,
+        lockMs: jobLockMs(env.HEARTBEAT_TIMEOUT_SECONDS),
         concurrency: {
           webhook: 8,
           task: env.MAX_CONCURRENT_AGENTS,

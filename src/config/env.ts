@@ -85,6 +85,12 @@ export const envSchema = z.object({
 
   /** When set, the status page and its API require this token. */
   STATUS_PAGE_TOKEN: optionalText,
+  /**
+   * Crash tests and the recovery bench only: the process kills itself at this
+   * named point of the merge queue (`review`, `merge`, …; `#n` for the n-th
+   * time). See src/crashPoint.ts.
+   */
+  FACTORY_CRASH_AT: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -292,9 +292,6 @@ export const mergeQueueEntries = pgTable(
     lastStepAt: timestamp('last_step_at', { withTimezone: true }),
     /** Why the PR was last sent back to its worker (the `rework-task` reason), to re-ensure that job. */
     reworkReason: text('rework_reason'),
-    /** A long step (review, update) in flight: others keep off until it ends or the lease expires. */
-    leaseKey: text('lease_key'),
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     enqueuedAt: timestamp('enqueued_at', { withTimezone: true }).notNull().defaultNow(),
     mergedAt: timestamp('merged_at', { withTimezone: true }),
     mergedSha: text('merged_sha'),
@@ -303,6 +300,33 @@ export const mergeQueueEntries = pgTable(
     uniqueIndex('merge_queue_task_uq').on(t.taskId),
     index('merge_queue_epic_idx').on(t.epicId, t.state, t.position),
   ],
+);
+
+/**
+ * "Mine until T": a long step (a review, an update of a queued PR) in flight on
+ * a resource, held by one job in one process and renewed while it runs. A
+ * holder that dies stops renewing, so the lease lapses within one lease length
+ * and the health pass releases it (domain/lease.ts decides).
+ */
+export const leases = pgTable(
+  'leases',
+  {
+    /** What is held, e.g. `merge-queue-entry:12`. */
+    resource: text('resource').primaryKey(),
+    /** What the holder does with it, e.g. `review-<sha>`. */
+    step: text('step').notNull(),
+    /** `queue:jobId` of the BullMQ job holding it; null outside a job. */
+    holderJob: text('holder_job'),
+    /** `host:pid:boot` of the holding process. */
+    holderProcess: text('holder_process').notNull(),
+    /** Changes at every claim, so a renewal or release by a holder that lost it matches nothing. */
+    token: text('token').notNull(),
+    epicId: integer('epic_id').references(() => epics.id, { onDelete: 'cascade' }),
+    taskId: integer('task_id').references(() => tasks.id, { onDelete: 'cascade' }),
+    takenAt: timestamp('taken_at', { withTimezone: true }).notNull().defaultNow(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('leases_until_idx').on(t.until)],
 );
 
 /** What could not be repaired: reported once per cause, until resolved. */
@@ -335,6 +359,7 @@ export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type OutboxDelivery = typeof webhookOutbox.$inferSelect;
 export type ModelUsage = typeof modelUsage.$inferSelect;
 export type MergeQueueEntry = typeof mergeQueueEntries.$inferSelect;
+export type Lease = typeof leases.$inferSelect;
 export type Escalation = typeof escalations.$inferSelect;
 
 export type EpicState = (typeof epicStates)[number];

@@ -4,7 +4,10 @@ import type { GitHubClients } from '../deps.js';
 import { epics, type Epic } from '../db/schema.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
 import { jobIds, type JobPayload } from '../queues/jobs.js';
-import { claimStep, epicQueue, noteStep, releaseStep, type QueuedPr } from './entries.js';
+import type { LeaseHolder } from '../domain/lease.js';
+import { leaseHolderOf } from '../queues/processIdentity.js';
+import { epicQueue, noteStep, type QueuedPr } from './entries.js';
+import { underEntryLease } from './entryLease.js';
 import { nextStep, type NextStep } from './nextStep.js';
 import { readHeadFacts } from './readHeadFacts.js';
 import { speculateStep } from './speculate.js';
@@ -35,6 +38,7 @@ export interface AdvanceOutcome {
 export async function advanceMergeQueue(
   deps: AdvanceDeps,
   payload: JobPayload<'advance-merge-queue'>,
+  holder: LeaseHolder = leaseHolderOf(),
 ): Promise<AdvanceOutcome> {
   const [epic] = await deps.db.select().from(epics).where(eq(epics.id, payload.epicId));
   if (!epic || finishedEpicStates.includes(epic.state)) return { step: 'epic-finished' };
@@ -42,7 +46,7 @@ export async function advanceMergeQueue(
   const queue = await epicQueue(deps.db, epic.id);
   if (!queue.head) return { step: 'empty' };
 
-  const ctx = await readQueued(deps, payload, epic, queue.head);
+  const ctx = await readQueued(deps, payload, epic, queue.head, holder);
   const step = nextStep(ctx.read.facts);
   deps.log.info(
     { epic: epic.id, pr: ctx.entry.prNumber, step: step.kind, reason: step.reason },
@@ -68,7 +72,7 @@ async function speculate(
   // Cheap answers first: reading the next PR costs API calls and a fetch.
   if (headStep.kind !== 'wait' || headStep.for !== 'checks') return;
   if (!head.config.mergeQueue.speculate || next.task.state !== 'REVIEW') return;
-  const ctx = await readQueued(deps, payload, head.epic, next);
+  const ctx = await readQueued(deps, payload, head.epic, next, head.holder);
   const step = speculateStep({
     ahead: { headSha: head.read.headSha, step: headStep },
     next: ctx.read.facts,
@@ -102,6 +106,7 @@ export async function readQueued(
   payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo' | 'poll'>,
   epic: Epic,
   queued: QueuedPr,
+  holder: LeaseHolder,
 ): Promise<StepContext> {
   const { octokit, target, config } = await repoAccess(deps, payload);
   const base = {
@@ -120,7 +125,7 @@ export async function readQueued(
     now: new Date(),
     noChecksGraceMs: deps.options.noChecksGraceMs,
   });
-  return { ...base, read, poll: payload.poll ?? 0 };
+  return { ...base, read, poll: payload.poll ?? 0, holder };
 }
 
 /**
@@ -163,24 +168,27 @@ async function reenter(
   deps.log.info({ epic: epic.id, pr: prNumber, ...outcome }, 'reopened pull request');
 }
 
-/** Long steps hold a lease on the entry so a second job does not run them at the same time. */
+/** Long steps hold the entry's lease so a second job does not run them at the same time. */
 async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
   if (step.kind !== 'review' && step.kind !== 'update-branch' && step.kind !== 'drop-speculation') {
     await performShort(ctx, step);
     return true;
   }
   const key = `${step.kind}-${ctx.read.headSha}`;
-  if (!(await claimStep(ctx.deps.db, ctx.entry.id, key, ctx.deps.options.leaseMs))) {
-    // Someone else is at it; look again once its lease would have run out.
-    await wakeAfter(ctx, ['lease', ctx.entry.id, key], ctx.deps.options.leaseMs);
-    return false;
-  }
-  try {
+  const outcome = await underEntryLease(ctx, key, async () => {
     if (step.kind === 'review') await reviewHead(ctx, step);
     else if (step.kind === 'drop-speculation') await dropSpeculation(ctx, step);
     else await updateBranch(ctx, step);
-  } finally {
-    await releaseStep(ctx.deps.db, ctx.entry.id, key);
+  });
+  if (!outcome.held) {
+    // Someone else is at it; look again once its lease could have lapsed (it is short).
+    const at = Math.ceil((Date.now() + outcome.retryInMs) / 1000);
+    ctx.deps.log.info(
+      { epic: ctx.epic.id, pr: ctx.entry.prNumber, step: key, reason: outcome.reason },
+      'merge queue step busy',
+    );
+    await wakeAfter(ctx, ['lease', ctx.entry.id, key, at], outcome.retryInMs);
+    return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { RepoConfig } from '../config/repoConfig.js';
 import { loadRepoConfig } from '../config/loadRepoConfig.js';
+import { crashPoint } from '../crashPoint.js';
 import { recordDecision } from '../db/decisions.js';
 import { getEpic, transitionEpic } from '../db/epics.js';
 import { mergeQueueEntries, tasks, type Epic, type Task } from '../db/schema.js';
@@ -36,6 +37,7 @@ export async function completeEpic(
   const { config } = await loadRepoConfig(octokit, repo);
 
   for (const { task } of rows) await closeIssue(octokit, repo, task.issueNumber);
+  crashPoint(deps.env, 'complete-epic');
   const completed = await markCompleted(deps, epic);
   const cost = await epicCost(deps.db, epic.id);
   const summary: SummaryRow[] = rows.map(({ task, entry }) => summaryRow(task, entry));

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, max, or, sql } from 'drizzle-orm';
+import { and, asc, eq, max, sql } from 'drizzle-orm';
 import type { Database } from '../db/connection.js';
 import { mergeQueueEntries, tasks, type MergeQueueEntry, type Task } from '../db/schema.js';
 import type { NextStep } from './nextStep.js';
@@ -101,38 +101,6 @@ export async function noteStep(db: Database, entryId: number, step: NextStep): P
     .update(mergeQueueEntries)
     .set({ lastStep: step.kind, lastStepReason: step.reason, lastStepAt: new Date() })
     .where(eq(mergeQueueEntries.id, entryId));
-}
-
-/**
- * Claims a long step (a review, an update) so a second job for the same epic —
- * another process, a webhook arriving meanwhile — does not run it twice. The
- * lease expires, so a crashed holder does not stop the queue for good.
- */
-export async function claimStep(
-  db: Database,
-  entryId: number,
-  key: string,
-  leaseMs: number,
-): Promise<boolean> {
-  const now = new Date();
-  const rows = await db
-    .update(mergeQueueEntries)
-    .set({ leaseKey: key, leaseUntil: new Date(now.getTime() + leaseMs) })
-    .where(
-      and(
-        eq(mergeQueueEntries.id, entryId),
-        or(isNull(mergeQueueEntries.leaseUntil), lt(mergeQueueEntries.leaseUntil, now)),
-      ),
-    )
-    .returning({ id: mergeQueueEntries.id });
-  return rows.length > 0;
-}
-
-export async function releaseStep(db: Database, entryId: number, key: string): Promise<void> {
-  await db
-    .update(mergeQueueEntries)
-    .set({ leaseKey: null, leaseUntil: null })
-    .where(and(eq(mergeQueueEntries.id, entryId), eq(mergeQueueEntries.leaseKey, key)));
 }
 
 export async function recordConflict(db: Database, entryId: number, baseSha: string | null) {

@@ -1,4 +1,5 @@
 import type { FactoryDeps } from '../deps.js';
+import { leaseHolderOf } from '../queues/processIdentity.js';
 import type { JobProcessors } from '../queues/workers.js';
 import { advanceMergeQueue, type AdvanceDeps } from './advance.js';
 import { completeEpic } from './completeEpic.js';
@@ -15,11 +16,17 @@ export function buildMergeQueueProcessors(
   const queueDeps: AdvanceDeps = {
     ...deps,
     git,
-    options: { ...defaultMergeQueueOptions, ...options },
+    options: {
+      ...defaultMergeQueueOptions,
+      // A crashed step is taken over as soon as a dead agent would be found.
+      leaseMs: deps.env.HEARTBEAT_TIMEOUT_SECONDS * 1000,
+      ...options,
+    },
   };
   return {
-    'advance-merge-queue': (payload) => advanceMergeQueue(queueDeps, payload),
+    'advance-merge-queue': (payload, job) =>
+      advanceMergeQueue(queueDeps, payload, leaseHolderOf(job)),
     'complete-epic': (payload) => completeEpic(queueDeps, payload),
-    'review-ahead': (payload) => reviewPrAhead(queueDeps, payload),
+    'review-ahead': (payload, job) => reviewPrAhead(queueDeps, payload, leaseHolderOf(job)),
   };
 }

@@ -3,7 +3,9 @@ import { epics, mergeQueueEntries, tasks } from '../db/schema.js';
 import { finishedEpicStates } from '../domain/epicStateMachine.js';
 import type { JobPayload } from '../queues/jobs.js';
 import { readQueued, type AdvanceDeps } from './advance.js';
-import { claimStep, releaseStep } from './entries.js';
+import type { LeaseHolder } from '../domain/lease.js';
+import { leaseHolderOf } from '../queues/processIdentity.js';
+import { underEntryLease } from './entryLease.js';
 import { reviewAheadStep } from './reviewAhead.js';
 import { reviewHead } from './steps/review.js';
 
@@ -16,6 +18,7 @@ import { reviewHead } from './steps/review.js';
 export async function reviewPrAhead(
   deps: AdvanceDeps,
   payload: JobPayload<'review-ahead'>,
+  holder: LeaseHolder = leaseHolderOf(),
 ): Promise<{ step: 'review' | 'skip' | 'busy'; reason?: string }> {
   const [row] = await deps.db
     .select({ epic: epics, entry: mergeQueueEntries, task: tasks })
@@ -26,20 +29,23 @@ export async function reviewPrAhead(
   if (!row || finishedEpicStates.includes(row.epic.state)) {
     return { step: 'skip', reason: 'the PR left the queue' };
   }
-  const ctx = await readQueued(deps, payload, row.epic, { entry: row.entry, task: row.task });
+  const ctx = await readQueued(
+    deps,
+    payload,
+    row.epic,
+    { entry: row.entry, task: row.task },
+    holder,
+  );
   const step = reviewAheadStep(ctx.read.facts);
   if (step.kind === 'skip') return { step: 'skip', reason: step.reason };
   const key = `review-${step.sha}`;
   // The head's own review of this commit (or another job) holds it: that review will do.
-  if (!(await claimStep(deps.db, row.entry.id, key, deps.options.leaseMs))) return { step: 'busy' };
-  try {
-    await reviewHead(ctx, {
+  const outcome = await underEntryLease(ctx, key, () =>
+    reviewHead(ctx, {
       kind: 'review',
       sha: step.sha,
       reason: `reviewed ahead of its turn, at ${step.sha.slice(0, 7)}`,
-    });
-  } finally {
-    await releaseStep(deps.db, row.entry.id, key);
-  }
-  return { step: 'review' };
+    }),
+  );
+  return { step: outcome.held ? 'review' : 'busy' };
 }

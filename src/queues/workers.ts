@@ -29,6 +29,21 @@ export interface QueueWorkersOptions {
   concurrency?: Partial<Record<QueueName, number>>;
   /** Only these queues are consumed (all with a processor by default). */
   queues?: readonly QueueName[];
+  /**
+   * How long a job's lock outlives its process (BullMQ renews it at half this
+   * while the process runs), which is also how often stalled jobs are looked
+   * for: the job of a killed process runs again within about twice this.
+   * BullMQ's 30 s by default; see jobLockMs.
+   */
+  lockMs?: number;
+}
+
+/**
+ * The job lock for a heartbeat timeout: short enough that a job of a killed
+ * process is found stalled well within it, never longer than BullMQ's 30 s.
+ */
+export function jobLockMs(heartbeatTimeoutSeconds: number): number {
+  return Math.max(2_000, Math.min(30_000, (heartbeatTimeoutSeconds * 1000) / 2));
 }
 
 export interface QueueWorkers {
@@ -60,6 +75,12 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
         prefix: options.prefix,
         concurrency: options.concurrency?.[queueName] ?? 1,
         autorun: true,
+        ...(options.lockMs !== undefined
+          ? { lockDuration: options.lockMs, stalledInterval: options.lockMs }
+          : {}),
+        // A job whose process was killed runs again each time; only a job that
+        // stalls this often (a crash loop of its own) ends failed.
+        maxStalledCount: 5,
       },
     );
     worker.on('failed', (job, error) =>

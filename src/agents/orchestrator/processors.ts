@@ -18,6 +18,7 @@ export function orchestratorProcessors(deps: OrchestratorDeps): JobProcessors {
 function summarise(report: Awaited<ReturnType<typeof runHealthCheck>>) {
   return {
     deadAgents: report.deadAgents,
+    releasedLeases: report.releasedLeases,
     parkedEpics: report.parkedEpics,
     pausedForBudget: report.allocation.pausedForBudget,
     dispatched: report.allocation.dispatched,

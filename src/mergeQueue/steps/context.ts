@@ -10,6 +10,7 @@ import type { TaskState } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import type { MergeQueueGit, RepoTarget } from '../ports.js';
 import type { HeadRead } from '../readHeadFacts.js';
+import type { LeaseHolder } from '../../domain/lease.js';
 
 /** What every step of the merge queue works with. */
 
@@ -20,7 +21,11 @@ export interface MergeQueueOptions {
   pollMs: number;
   /** How many times to look again before saying so on the status page and waiting for an event. */
   maxPolls: number;
-  /** How long a review or update may hold its entry before another job may take over. */
+  /**
+   * How long a review or update holds its entry without renewing it: renewed
+   * while the step runs, so this is how soon a crashed holder's step is taken
+   * over (HEARTBEAT_TIMEOUT_SECONDS by default, see processors.ts).
+   */
   leaseMs: number;
   /** How many PRs behind the head are reviewed ahead of their turn (0: only the head is reviewed). */
   reviewAhead: number;
@@ -30,7 +35,7 @@ export const defaultMergeQueueOptions: MergeQueueOptions = {
   noChecksGraceMs: 2 * 60_000,
   pollMs: 5_000,
   maxPolls: 24,
-  leaseMs: 45 * 60_000,
+  leaseMs: 5 * 60_000,
   reviewAhead: 2,
 };
 
@@ -51,6 +56,8 @@ export interface StepContext {
   read: HeadRead;
   /** How many times this wake-up has already polled (delayed re-reads). */
   poll: number;
+  /** The job (and process) running this step: what the entry's lease names as its holder. */
+  holder: LeaseHolder;
 }
 
 /**

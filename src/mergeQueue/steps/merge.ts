@@ -1,4 +1,5 @@
 import { and, eq, ne } from 'drizzle-orm';
+import { crashPoint } from '../../crashPoint.js';
 import { tasks } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import { leaveQueue } from '../entries.js';
@@ -23,6 +24,7 @@ export async function mergeHead(
       sha: step.sha,
       merge_method: step.method,
     });
+    crashPoint(ctx.deps.env, 'merge');
     await recordMerged(ctx, { sha: data.sha, by: 'the queue', reason: step.reason });
   } catch (error) {
     const status = (error as { status?: number }).status;

@@ -1,3 +1,4 @@
+import { crashPoint } from '../../crashPoint.js';
 import { ensureSupervisorAgent } from '../../agents/supervisor/supervisorAgent.js';
 import { recordApproval } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
@@ -65,6 +66,7 @@ export async function reviewHead(
     throw new Error(`Review of PR #${entry.prNumber} at ${shortSha(step.sha)} failed: ${why}`);
   }
   const verdict = result.output;
+  crashPoint(deps.env, 'review');
   const submitted = await submitReview(ctx.octokit, {
     target,
     prNumber: entry.prNumber,

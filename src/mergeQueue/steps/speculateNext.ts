@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
+import { crashPoint } from '../../crashPoint.js';
 import { mergeQueueEntries, tasks } from '../../db/schema.js';
-import { claimStep, recordConflict, releaseStep } from '../entries.js';
+import { recordConflict } from '../entries.js';
+import { underEntryLease } from '../entryLease.js';
 import type { SpeculateStep } from '../speculate.js';
 import { logDecision, shortSha, type StepContext } from './context.js';
 import { branchTarget } from './update.js';
@@ -17,30 +19,29 @@ export async function speculateNext(
 ): Promise<'speculated' | 'conflict' | 'busy' | 'moved'> {
   const { deps, entry, read } = ctx;
   const key = `speculate-${read.headSha}`;
-  if (!(await claimStep(deps.db, entry.id, key, deps.options.leaseMs))) return 'busy';
-  try {
-    const outcome = await deps.git.updateBranch(branchTarget(ctx), step.method, read.headSha, {
+  const outcome = await underEntryLease(ctx, key, async () => {
+    const update = await deps.git.updateBranch(branchTarget(ctx), step.method, read.headSha, {
       onto: step.onSha,
       from: step.fromSha,
     });
-    if (outcome.outcome === 'conflict') {
+    if (update.outcome === 'conflict') {
       await recordConflict(deps.db, entry.id, step.onSha);
-      return 'conflict';
+      return 'conflict' as const;
     }
-    if (outcome.outcome !== 'updated') return 'moved';
+    if (update.outcome !== 'updated') return 'moved' as const;
+    crashPoint(deps.env, 'speculate');
     await deps.db
       .update(mergeQueueEntries)
       .set({ speculatedOnSha: step.onSha, speculatedFromSha: step.fromSha })
       .where(eq(mergeQueueEntries.id, entry.id));
-    await deps.db.update(tasks).set({ headSha: outcome.headSha }).where(eq(tasks.id, ctx.task.id));
+    await deps.db.update(tasks).set({ headSha: update.headSha }).where(eq(tasks.id, ctx.task.id));
     await logDecision(
       ctx,
       `speculate: ${step.method}`,
       `${read.headBranch} built on the head PR's ${shortSha(step.onSha)} so its checks run while the head's do`,
-      { pr: entry.prNumber, from: step.fromSha, to: outcome.headSha, on: step.onSha },
+      { pr: entry.prNumber, from: step.fromSha, to: update.headSha, on: step.onSha },
     );
-    return 'speculated';
-  } finally {
-    await releaseStep(deps.db, entry.id, key);
-  }
+    return 'speculated' as const;
+  });
+  return outcome.held ? outcome.value : 'busy';
 }

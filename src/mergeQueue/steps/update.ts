@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { crashPoint } from '../../crashPoint.js';
 import { mergeQueueEntries, tasks } from '../../db/schema.js';
 import { recordConflict } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
@@ -25,6 +26,7 @@ export async function updateBranch(
   switch (outcome.outcome) {
     case 'updated':
     case 'up-to-date':
+      crashPoint(deps.env, 'update-branch');
       await recordConflict(deps.db, entry.id, null);
       await recordNewHead(ctx, outcome.headSha);
       await logDecision(

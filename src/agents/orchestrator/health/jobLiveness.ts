@@ -30,27 +30,37 @@ export async function lookUpJob(
 ): Promise<JobLook> {
   if (jobId === null) return { liveness: 'none' };
   for (const queueName of queuesOf[kind]) {
-    const queue = queues.queue(queueName);
-    const job = await queue.getJob(jobId);
-    if (!job) continue;
-    const state = await job.getState();
-    switch (state) {
-      case 'active': {
-        const client = await queue.getBackend().client;
-        const locked = (await client.get(`${queue.toKey(jobId)}:lock`)) !== null;
-        return { liveness: locked ? 'running' : 'stalled', job };
-      }
-      case 'failed':
-        return { liveness: 'failed', job, failure: job.failedReason };
-      case 'completed':
-        return { liveness: 'finished', job };
-      case 'unknown':
-        return { liveness: 'missing' };
-      default:
-        return { liveness: 'pending', job };
-    }
+    const look = await lookUpJobIn(queues, queueName, jobId);
+    if (look.liveness !== 'missing') return look;
   }
   return { liveness: 'missing' };
+}
+
+/** The same look in one queue (a lease names the queue of the job holding it). */
+export async function lookUpJobIn(
+  queues: JobQueues,
+  queueName: QueueName,
+  jobId: string,
+): Promise<JobLook> {
+  const queue = queues.queue(queueName);
+  const job = await queue.getJob(jobId);
+  if (!job) return { liveness: 'missing' };
+  const state = await job.getState();
+  switch (state) {
+    case 'active': {
+      const client = await queue.getBackend().client;
+      const locked = (await client.get(`${queue.toKey(jobId)}:lock`)) !== null;
+      return { liveness: locked ? 'running' : 'stalled', job };
+    }
+    case 'failed':
+      return { liveness: 'failed', job, failure: job.failedReason };
+    case 'completed':
+      return { liveness: 'finished', job };
+    case 'unknown':
+      return { liveness: 'missing' };
+    default:
+      return { liveness: 'pending', job };
+  }
 }
 
 /** The attempt number carried by an `implement-task` job, when it is one. */
