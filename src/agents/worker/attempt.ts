@@ -77,8 +77,12 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     cwd: worktree.path,
     env: commandEnvironment(config.agentEnv),
     timeoutMs: flow.commandTimeoutMs,
+    jail: flow.jail,
   };
-  const checks: CommandResult[] = await runCommands(config.setup, 'setup', commandOptions);
+  const checks: CommandResult[] = await runCommands(config.setup, 'setup', {
+    ...commandOptions,
+    allowHosts: config.sandbox.allowHosts,
+  });
   const failedSetup = checks.find((check) => !check.ok);
   if (failedSetup) {
     return {
