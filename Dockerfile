@@ -15,7 +15,7 @@ ENV NODE_ENV=production \
     WORKTREE_DIR=/app/.data/worktrees
 # git: workers' worktrees and pushes; ca-certificates: HTTPS to GitHub and the model.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates bubblewrap socat ripgrep \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

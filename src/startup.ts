@@ -90,6 +90,7 @@ export async function startFactory(
       await server.start();
     }
     if (env.FACTORY_ROLE !== 'web') {
+      announceJail(deps.agents, log);
       cancels = await listenForAgentCancels(env, log);
       await probot.load(createFactoryApp(deps));
       workers = startQueueWorkers({
@@ -140,4 +141,17 @@ export async function startFactory(
       await database.close();
     },
   };
+}
+
+/** One line at start-up about the agents' jail: unjailed, or unable to run any agent. */
+function announceJail(agents: AgentRunner, log: FactoryDeps['log']): void {
+  const jail = agents.jail;
+  if (!jail) return;
+  if (jail.mode === 'off') {
+    log.warn('AGENT_SANDBOX=off: agents and repository commands run WITHOUT the jail (unsafe)');
+    return;
+  }
+  const status = jail.status();
+  if (!status.ok) log.error(status.reason);
+  else log.info('agents run jailed (bubblewrap)');
 }

@@ -72,6 +72,14 @@ export const envSchema = z.object({
   MAX_AGENTS_PER_INSTALLATION: positiveInt(4),
   AGENT_TIMEOUT_SECONDS: positiveInt(1800),
   AGENT_MAX_TURNS: positiveInt(200),
+  /**
+   * `on` (default): every agent run and repository command runs in a bubblewrap jail, and
+   * none runs when the jail cannot start. `off`: unjailed, with a warning at every run and
+   * a banner on the status page — only for machines where the jail cannot work.
+   */
+  AGENT_SANDBOX: z.enum(['on', 'off']).default('on'),
+  /** The bubblewrap binary; default: `bwrap` on PATH. */
+  AGENT_SANDBOX_BWRAP: optionalText,
   HEALTH_INTERVAL_SECONDS: positiveInt(60),
   RECONCILE_INTERVAL_SECONDS: positiveInt(300),
   HEARTBEAT_TIMEOUT_SECONDS: positiveInt(300),

@@ -67,6 +67,26 @@ export const repoConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The jail's network for this repository's `setup` commands: the hosts (a package
+     * registry, say) they may reach through the app's egress proxy. Empty: none. Agents
+     * and `test` commands never get any network but the model.
+     */
+    sandbox: z
+      .object({
+        allowHosts: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/,
+                'a host name such as registry.npmjs.org, *.example.com or host:port',
+              ),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Names of environment variables of the app's process that the worker agent may see. */
     agentEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   })

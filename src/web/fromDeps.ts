@@ -1,3 +1,4 @@
+import { jailBanner } from '../agents/runtime/jail/banner.js';
 import type { FactoryDeps } from '../deps.js';
 import { jobQueuesHealth } from './queueHealth.js';
 import { createStatusPage, type StatusPageHandler } from './statusPage.js';
@@ -12,5 +13,6 @@ export function statusPageFor(
     accessToken: deps.env.STATUS_PAGE_TOKEN,
     githubWebUrl: deps.env.GITHUB_WEB_URL,
     queueHealth: jobQueuesHealth(deps.queues),
+    banner: jailBanner(deps.env.AGENT_SANDBOX, deps.log),
   });
 }

@@ -37,6 +37,8 @@ export interface StatusPageOptions {
   /** How often followed views are re-read for live updates. */
   liveIntervalMs?: number;
   assetsDir?: string;
+  /** Read at each page: a warning about the agents' jail (AGENT_SANDBOX=off, or no jail). */
+  banner?: () => string | undefined;
 }
 
 /** A raw Node handler for Probot's `server.addHandler`; false means "not my path". */
@@ -89,6 +91,7 @@ export function createStatusPage(options: StatusPageOptions): StatusPageHandler 
       live: { view: liveViewKey(view), version: contentVersion(rendered.main.value) },
       main: rendered.main,
       gated: gate.enabled,
+      banner: options.banner?.(),
     });
     sendHtml(req, res, 200, body.value);
   }

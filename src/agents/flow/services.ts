@@ -6,6 +6,7 @@ import type { Epic } from '../../db/schema.js';
 import type { FactoryDeps } from '../../deps.js';
 import type { GitHub } from '../../github/octokit.js';
 import { RepositoryAccess } from '../../git/repositoryAccess.js';
+import { createJail, type Jail } from '../runtime/jail/jail.js';
 import { startWaitingTasks, type DispatchOutcome } from '../worker/dispatch.js';
 import { jobIds } from '../../queues/jobs.js';
 import { cachedRepoConfigs, type RepoConfigSource } from '../orchestrator/repoConfigs.js';
@@ -22,6 +23,8 @@ export interface FlowOptions {
 export class FlowServices {
   readonly access: RepositoryAccess;
   readonly commandTimeoutMs: number;
+  /** The jail repository commands run in: the agents' own, or one as the environment says. */
+  readonly jail: Jail;
   /** Configs for dispatching (limits, budgets), cached: every dispatch reads every active epic's. */
   readonly dispatchConfigs: RepoConfigSource;
 
@@ -31,6 +34,7 @@ export class FlowServices {
   ) {
     this.access = new RepositoryAccess(deps.github);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 15 * 60_000;
+    this.jail = deps.agents.jail ?? createJail({ mode: deps.env.AGENT_SANDBOX, log: deps.log });
     this.dispatchConfigs = cachedRepoConfigs(deps.github);
   }
 

@@ -66,6 +66,8 @@ export function describeKind(kind: AgentErrorKind): string {
       return 'The run was cancelled.';
     case 'invalid_output':
       return 'The agent did not return a valid result.';
+    case 'sandbox':
+      return 'The jail the agent runs in could not start.';
     case 'engine':
       return 'The Claude Code engine failed.';
   }

@@ -3,6 +3,7 @@ import type { Env } from '../../config/env.js';
 import type { Database } from '../../db/connection.js';
 import type { Logger } from '../../logger.js';
 import { startAgentCancelListener, type AgentCancelListener } from './cancellation.js';
+import { createJail } from './jail/jail.js';
 import { createAgentRunner } from './runner.js';
 import type { AgentRunner } from './types.js';
 
@@ -20,6 +21,11 @@ export function createAgentRunnerFromEnv(env: Env, db: Database, log: Logger): A
     timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
     maxTurns: env.AGENT_MAX_TURNS,
     agentHome: path.resolve(env.FACTORY_DATA_DIR, 'agent-home'),
+    jail: createJail({
+      mode: env.AGENT_SANDBOX,
+      bwrapPath: env.AGENT_SANDBOX_BWRAP,
+      log: log.child({ part: 'jail' }),
+    }),
   });
 }
 

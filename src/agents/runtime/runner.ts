@@ -4,7 +4,7 @@ import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
 import type { Database } from '../../db/connection.js';
 import type { Logger } from '../../logger.js';
 import { buildAgentEnv } from './agentEnv.js';
-import { ensureAgentHome } from './agentHome.js';
+import { ensureAgentHome, workspaceHome } from './agentHome.js';
 import { AgentCancelledError, registerAgentRun } from './cancellation.js';
 import {
   classifyError,
@@ -35,6 +35,7 @@ import {
 } from './runRecords.js';
 import { retryInfrastructure, writeIfYouCan } from './infrastructureRetry.js';
 import { InvalidOutputError, TimeoutError } from './runErrors.js';
+import { createJail, JailUnavailableError, type EngineJail, type Jail } from './jail/jail.js';
 import { sessionTranscriptExists } from './sessionTranscript.js';
 import { runStructured } from './structured.js';
 import { createToolGuard, type ToolInterceptor } from './toolGuard.js';
@@ -71,8 +72,9 @@ export interface AgentRunnerConfig {
   /** After the engine gives up on a retryable error: further runs of the session, with backoff. */
   retry?: { attempts: number; baseDelayMs: number };
   /**
-   * HOME of the agents (session transcripts live under it). Processes that
-   * resume each other's sessions must share it. Default: <tmpdir>/factory-agent-home.
+   * Root of the agents' homes (one per workspace, see agentHome.ts; session
+   * transcripts live there). Processes that resume each other's sessions must
+   * share it. Default: <tmpdir>/factory-agent-home.
    */
   agentHome?: string;
   /** Where the engine writes its debug log (troubleshooting only). */
@@ -81,7 +83,12 @@ export interface AgentRunnerConfig {
   pathToClaudeCodeExecutable?: string;
   /** How the run's closing writes are retried while the database is away (tests shorten it). */
   infrastructureRetry?: { tries?: number; baseDelayMs?: number };
+  /** The jail every engine runs in (jail/jail.ts); default: on, with bwrap and socat from PATH. */
+  jail?: Jail;
 }
+
+/** The config as the runner holds it: the jail chosen. */
+type RunnerConfig = AgentRunnerConfig & { jail: Jail };
 
 /** Internal extras for one run (runStructured adds its submit tool and check here). */
 export interface RunExtras {
@@ -91,13 +98,15 @@ export interface RunExtras {
   controller?: (abort: (reason: Error) => void) => void;
 }
 
-export function createAgentRunner(config: AgentRunnerConfig): AgentRunner & {
+export function createAgentRunner(given: AgentRunnerConfig): AgentRunner & {
   runWith(request: AgentRunRequest, extras: RunExtras): Promise<AgentRunResult>;
   sessionTranscriptExists(sessionId: string, cwd: string): boolean;
 } {
+  const config = { ...given, jail: given.jail ?? createJail({ mode: 'on', log: given.log }) };
   const runner = {
+    jail: config.jail,
     sessionTranscriptExists: (sessionId: string, cwd: string) =>
-      sessionTranscriptExists(agentHomeOf(config), sessionId, cwd),
+      sessionTranscriptExists(workspaceHome(agentHomeOf(config), cwd), sessionId, cwd),
     run: (request: AgentRunRequest) => runAgent(config, request, {}),
     runWith: (request: AgentRunRequest, extras: RunExtras) => runAgent(config, request, extras),
     runStructured<T>(
@@ -111,7 +120,7 @@ export function createAgentRunner(config: AgentRunnerConfig): AgentRunner & {
 }
 
 async function runAgent(
-  config: AgentRunnerConfig,
+  config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
 ): Promise<AgentRunResult> {
@@ -145,7 +154,7 @@ async function runAgent(
 }
 
 async function attemptRun(
-  config: AgentRunnerConfig,
+  config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
   runId: number,
@@ -194,7 +203,7 @@ interface Attempt {
 }
 
 async function runOnce(
-  config: AgentRunnerConfig,
+  config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
   runId: number,
@@ -225,14 +234,16 @@ async function runOnce(
   let lastBeat = Date.now();
   let savedSession: string | undefined;
   const beatEvery = config.heartbeatIntervalMs ?? 10_000;
+  let jailed: EngineJail | undefined;
   try {
     const prompt =
       isRetry && resume
         ? 'The model API was unavailable for a while. Continue where you left off.'
         : request.prompt;
+    jailed = await openJail(config, request, log);
     for await (const message of query({
       prompt,
-      options: engineOptions(config, request, extras, controller, resume, log),
+      options: engineOptions(config, request, extras, controller, { resume, jailed }, log),
     })) {
       observe(state, message);
       // Neither write may fail the run (a database restart is not the agent's failure).
@@ -251,8 +262,24 @@ async function runOnce(
   } finally {
     clearTimeout(timer);
     cancelled.removeEventListener('abort', onCancel);
+    await jailed?.close();
+  }
+  if (thrown instanceof JailUnavailableError) {
+    log.error(thrown.message);
+    return { state, usage: [], cancelled: false, error: classifyError('sandbox', thrown.message) };
   }
   return judge(state, controller.signal, thrown);
+}
+
+/** The run's jail (jail/jail.ts), in the workspace's own home; refuses when no jail can start. */
+function openJail(config: RunnerConfig, request: AgentRunRequest, log: Logger) {
+  return config.jail.openEngine({
+    role: request.role,
+    cwd: request.cwd,
+    home: ensureAgentHome(workspaceHome(agentHomeOf(config), request.cwd)),
+    model: config.model,
+    onStderr: (line) => log.debug({ line }, 'jail stderr'),
+  });
 }
 
 /** What went wrong, if anything: our own aborts first, then the engine's verdict. */
@@ -301,20 +328,20 @@ function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Att
 }
 
 function engineOptions(
-  config: AgentRunnerConfig,
+  config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
   controller: AbortController,
-  resume: string | undefined,
+  { resume, jailed }: { resume: string | undefined; jailed: EngineJail },
   log: Logger,
 ): Options {
   const source = config.env ?? process.env;
-  const home = ensureAgentHome(agentHomeOf(config));
+  const home = workspaceHome(agentHomeOf(config), request.cwd);
   const policy = rolePolicy(request.role);
   const tools = [...(request.tools ?? []), ...(extras.tools ?? [])];
   const { env, refused } = buildAgentEnv({
     source,
-    model: config.model,
+    model: jailed.model,
     home,
     extra: request.allowedEnv,
     engine: { CLAUDE_CODE_MAX_RETRIES: String(config.engineRetries ?? 4) },
@@ -355,6 +382,7 @@ function engineOptions(
     resume,
     abortController: controller,
     pathToClaudeCodeExecutable: config.pathToClaudeCodeExecutable,
+    spawnClaudeCodeProcess: jailed.spawn,
     debugFile: config.engineDebugFile,
     stderr: (line) => {
       stderr.push(line);
@@ -365,7 +393,7 @@ function engineOptions(
 }
 
 async function finish(
-  config: AgentRunnerConfig,
+  config: RunnerConfig,
   request: AgentRunRequest,
   runId: number,
   outcome: Attempt,

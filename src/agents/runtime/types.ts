@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AgentKind } from '../../db/schema.js';
+import type { Jail } from './jail/jail.js';
 
 /**
  * The contract every part of Factory uses to run an agent. The implementation
@@ -64,6 +65,8 @@ export type AgentErrorKind =
   | 'max_turns'
   | 'cancelled'
   | 'invalid_output'
+  /** The jail could not start (no bubblewrap, no user namespaces): no agent can run here. */
+  | 'sandbox'
   | 'engine';
 
 export interface AgentRunResult {
@@ -98,4 +101,6 @@ export interface AgentRunner {
    * engine will look. A runner without it cannot tell, and callers start fresh.
    */
   sessionTranscriptExists?(sessionId: string, cwd: string): boolean;
+  /** The jail its engines run in, which the repository's commands share (jail/jail.ts). */
+  jail?: Jail;
 }

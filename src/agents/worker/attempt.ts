@@ -35,6 +35,8 @@ export type AttemptOutcome =
   | { kind: 'opened'; pullRequest: EnsuredPullRequest; checks: CommandResult[] }
   | { kind: 'failed'; reason: string; output: string }
   | { kind: 'cancelled'; reason: string }
+  /** No jail can start on this machine: retrying cannot help, the task waits for the fix. */
+  | { kind: 'parked'; reason: string }
   /** The agent asked people a question (ask_human) and waits for the answer. */
   | { kind: 'waiting' };
 
@@ -56,6 +58,8 @@ export interface AttemptInput {
 export async function runAttempt(flow: FlowServices, input: AttemptInput): Promise<AttemptOutcome> {
   const { epic, task, config } = input;
   const { db, env } = flow.deps;
+  const jail = flow.jail.status();
+  if (!jail.ok) return { kind: 'parked', reason: jail.reason };
   const octokit = await flow.octokit(epic.installationId);
   const ref = { owner: epic.repoOwner, repo: epic.repoName };
   const { cloneUrl } = await flow.access.repository(octokit, ref);
@@ -77,8 +81,12 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
     cwd: worktree.path,
     env: commandEnvironment(config.agentEnv),
     timeoutMs: flow.commandTimeoutMs,
+    jail: flow.jail,
   };
-  const checks: CommandResult[] = await runCommands(config.setup, 'setup', commandOptions);
+  const checks: CommandResult[] = await runCommands(config.setup, 'setup', {
+    ...commandOptions,
+    allowHosts: config.sandbox.allowHosts,
+  });
   const failedSetup = checks.find((check) => !check.ok);
   if (failedSetup) {
     return {
@@ -254,6 +262,8 @@ async function sessionStart(
 function agentStop(result: AgentRunResult): AttemptOutcome | undefined {
   if (result.status === 'cancelled')
     return { kind: 'cancelled', reason: result.error?.message ?? 'the run was cancelled' };
+  if (result.status === 'failed' && result.error?.kind === 'sandbox')
+    return { kind: 'parked', reason: result.error.message };
   if (result.status === 'failed') {
     const what = result.error ? `${result.error.kind}: ${result.error.message}` : 'unknown error';
     return { kind: 'failed', reason: `the agent run failed (${what})`, output: result.text };

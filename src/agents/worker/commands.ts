@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
+import type { Jail, JailedCommand } from '../runtime/jail/jail.js';
 
 /**
  * Runs the repository's setup and test commands in the task's worktree. They
- * are the repository's code, so they get the same allow-listed environment as
+ * are the repository's code, so they run in the agents' jail (the worktree
+ * writable, nothing else of the host; no network but, for setup commands, the
+ * repository's `sandbox.allowHosts`), with the same allow-listed environment as
  * the agent (never the app's secrets), a timeout that kills the whole process
- * group, and bounded output.
+ * group, and bounded output. When no jail can start, the command is refused
+ * with the reason as its output.
  */
 
 export interface CommandResult {
@@ -23,14 +27,42 @@ export interface CommandOptions {
   env: Record<string, string>;
   timeoutMs: number;
   maxOutputChars?: number;
+  jail: Jail;
+  /** Hosts a setup command may reach (the repository's `sandbox.allowHosts`). */
+  allowHosts?: readonly string[];
 }
 
-export function runCommand(
+export async function runCommand(
   command: string,
   phase: CommandResult['phase'],
   options: CommandOptions,
 ): Promise<CommandResult> {
   const started = Date.now();
+  let jailed: JailedCommand;
+  try {
+    jailed = await options.jail.openCommand(command, {
+      cwd: options.cwd,
+      env: options.env,
+      allowHosts: phase === 'setup' ? options.allowHosts : [],
+    });
+  } catch (error) {
+    const output = error instanceof Error ? error.message : String(error);
+    return { command, phase, ok: false, exitCode: null, timedOut: false, durationMs: 0, output };
+  }
+  try {
+    return await spawnCommand(command, phase, options, jailed, started);
+  } finally {
+    await jailed.close();
+  }
+}
+
+function spawnCommand(
+  command: string,
+  phase: CommandResult['phase'],
+  options: CommandOptions,
+  jailed: JailedCommand,
+  started: number,
+): Promise<CommandResult> {
   const max = options.maxOutputChars ?? 20_000;
   return new Promise((resolve) => {
     let output = '';
@@ -39,9 +71,9 @@ export function runCommand(
       output += chunk.toString('utf8');
       if (output.length > max * 2) output = output.slice(output.length - max);
     };
-    const child = spawn('sh', ['-c', command], {
+    const child = spawn(jailed.file, jailed.args, {
       cwd: options.cwd,
-      env: options.env,
+      env: jailed.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

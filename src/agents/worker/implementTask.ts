@@ -179,6 +179,22 @@ async function recordOutcome(
     await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-waiting`);
     return 'waiting';
   }
+  if (outcome.kind === 'parked') {
+    await recordDecision(db, {
+      decision: `task #${task.issueNumber} is parked: no agent can run on this machine`,
+      reasoning: outcome.reason,
+      context: { attempt: task.attempts },
+      agentId: task.assignedAgentId,
+      epicId: epic.id,
+      taskId: task.id,
+    });
+    await transitionTask(db, task.id, 'BLOCKED', {
+      from: 'IN_PROGRESS',
+      reason: outcome.reason,
+    }).catch(() => undefined);
+    await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-parked`);
+    return 'cancelled';
+  }
   if (outcome.kind === 'cancelled') {
     await transitionTask(db, task.id, 'BLOCKED', {
       from: 'IN_PROGRESS',

@@ -182,6 +182,7 @@ async function runReworkRound(
     cwd: worktree.path,
     env: commandEnvironment(config.agentEnv),
     timeoutMs: flow.commandTimeoutMs,
+    jail: flow.jail,
   };
   for (let round = 0; ;) {
     const stopped = stoppedRun(result);

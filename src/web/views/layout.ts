@@ -7,6 +7,8 @@ export interface PageShell {
   main: SafeHtml;
   /** Shown in the header when the page is behind the access token. */
   gated?: boolean;
+  /** A warning above every page (agents running unjailed, or not at all). */
+  banner?: string;
 }
 
 /** The document around every page. Scripts and styles only from our own assets (see the CSP). */
@@ -33,6 +35,7 @@ export function layout(shell: PageShell): SafeHtml {
               : ''
           }
         </header>
+        ${shell.banner ? html`<p class="notice banner" role="alert">${shell.banner}</p>` : ''}
         <main
           id="main"
           data-live="${live ? live.view : ''}"
