@@ -49,6 +49,8 @@ async function engineStart(jail: Jail, marker: string): Promise<number> {
       options: {
         cwd: work,
         env,
+        // The model agent runs use (env MODEL_WORKER's default): newer defaults send turns the scripted model does not take.
+        model: 'claude-sonnet-4-5',
         tools: [],
         settingSources: [],
         maxTurns: 1,
