@@ -10,6 +10,9 @@ import { getAgent } from '../../../src/db/agents.js';
 import { getEpic } from '../../../src/db/epics.js';
 import { agentRuns, modelUsage } from '../../../src/db/schema.js';
 import { getTask, listTasksOfEpic } from '../../../src/db/tasks.js';
+import type { BudgetCut } from '../../../src/agents/runtime/modelProxy/budgetDecision.js';
+import type { AgentRunRequest, AgentRunResult } from '../../../src/agents/runtime/types.js';
+import { FakeAgentRunner } from '../../support/flow/fakeAgentRunner.js';
 import { createFlowHarness, type FlowHarness } from '../../support/flow/flowHarness.js';
 import {
   match,
@@ -146,5 +149,86 @@ describe('a run that keeps asking the model', { timeout: 300_000 }, () => {
       sum(served.map((r) => r.reply!.usage.output_tokens)),
     );
     expect(rows.every((row) => row.runId === runs[0]?.id && row.epicId === epic.id)).toBe(true);
+  });
+});
+
+/** A worker whose every run the proxy cut at the epic's budget (what the runner reports then). */
+class CutAtEpicBudget extends FakeAgentRunner {
+  override async run(request: AgentRunRequest): Promise<AgentRunResult> {
+    if (request.role !== 'worker') return super.run(request);
+    this.requests.push(request);
+    const cut: BudgetCut = {
+      scope: 'epic',
+      limit: 'usd',
+      spent: 1.25,
+      budget: 1,
+      setting: 'budget.usd in .github/factory.yml',
+      message:
+        'Budget reached: the epic has $1.2500 spent of its $1.00 budget (budget.usd in .github/factory.yml).',
+    };
+    return {
+      status: 'failed',
+      runId: 1,
+      text: '',
+      numTurns: 3,
+      usage: {
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheCreationTokens: 0,
+        costUsd: 0,
+      },
+      error: { kind: 'budget', message: cut.message, retryable: false },
+      budgetCut: cut,
+    };
+  }
+}
+
+describe('a run cut at the epic budget', { timeout: 120_000 }, () => {
+  let harness: FlowHarness;
+  const agents = new CutAtEpicBudget({
+    summary: 'One task.',
+    tasks: [
+      { key: 'a', title: 'Spend', description: 'x', acceptanceCriteria: ['y'], dependsOn: [] },
+    ],
+  });
+
+  beforeAll(async () => {
+    harness = await createFlowHarness({
+      agents,
+      config: ['test: "true"', 'budget:', '  usd: 1'].join('\n'),
+    });
+  });
+  afterAll(() => harness?.close());
+
+  it('parks the task and pauses the epic, each with a comment naming the budget', async () => {
+    const epic = await harness.createEpic('Spender', 'Spend it all.');
+    const payload = { epicId: epic.id, ...ref };
+    expect(await planEpic(harness.flow, payload, job)).toBe('planned');
+    expect(await createSubIssues(harness.flow, payload)).toBe('created');
+    const [claimed] = await listTasksOfEpic(harness.deps.db, epic.id);
+    const outcome = await implementTask(
+      harness.flow,
+      { taskId: claimed!.id, ...ref, attempt: claimed!.attempts },
+      job,
+    );
+    expect(outcome).toBe('cancelled');
+    // The worker's run carried the repository's budgets to the proxy.
+    expect(agents.workerRuns(claimed!.id)[0]?.budgets).toEqual({
+      task: undefined,
+      epic: { usd: 1, tokens: undefined },
+    });
+
+    const task = await getTask(harness.deps.db, claimed!.id);
+    expect(task.state).toBe('BLOCKED');
+    expect(harness.github.commentsOn(task.issueNumber).map((c) => c.body)).toEqual([
+      expect.stringContaining('Parked: the epic budget is reached.'),
+    ]);
+    const paused = await getEpic(harness.deps.db, epic.id);
+    expect(paused.pausedAt).not.toBeNull();
+    expect(paused.pausedReason).toBe('budget reached: the epic spent $1.25 of its $1.00 budget');
+    const onEpic = harness.github.commentsOn(epic.issueNumber).map((c) => c.body);
+    expect(onEpic.filter((body) => body.includes('**Paused: budget reached.**'))).toHaveLength(1);
+    expect(onEpic.join('\n')).toContain('`budget.usd` in `.github/factory.yml`');
   });
 });
