@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { ensureAgentHome } from '../src/agents/runtime/agentHome.js';
 import { buildAgentEnv } from '../src/agents/runtime/agentEnv.js';
 import { createJail, type Jail } from '../src/agents/runtime/jail/jail.js';
+import { createModelProxy } from '../src/agents/runtime/modelProxy/modelProxy.js';
 import { runCommand } from '../src/agents/worker/commands.js';
 import { match, startScriptedModel, turn } from '../test/support/scriptedModel/index.js';
 
@@ -26,17 +27,22 @@ if (!status.ok) throw new Error(status.reason);
 const model = await startScriptedModel();
 const work = mkdtempSync(path.join(os.tmpdir(), 'factory-bench-jail-'));
 const home = ensureAgentHome(path.join(work, 'home'));
+// Jailed and unjailed engines both reach the model through the proxy; nothing is recorded here.
+const proxy = createModelProxy({
+  upstream: { apiKey: 'sk-bench', baseUrl: model.url },
+  log,
+  record: async () => {},
+  spendOf: async () => ({ costUsd: 0, tokens: 0 }),
+});
+let benchRun = 0;
 
 /** From asking the SDK for a run to the model seeing its first request. */
 async function engineStart(jail: Jail, marker: string): Promise<number> {
   model.script(match.promptIncludes(marker), [turn.text('ok')]);
   const started = performance.now();
-  const engine = await jail.openEngine({
-    role: 'worker',
-    cwd: work,
-    home,
-    model: { apiKey: 'sk-bench', baseUrl: model.url },
-  });
+  benchRun += 1;
+  const proxyRun = proxy.openRun({ runId: benchRun, agentId: 1 }, { run: {} });
+  const engine = await jail.openEngine({ role: 'worker', cwd: work, home, model: proxyRun });
   const { env } = buildAgentEnv({
     source: { ...process.env, IS_SANDBOX: '1' },
     model: engine.model,
@@ -63,6 +69,7 @@ async function engineStart(jail: Jail, marker: string): Promise<number> {
   const elapsed = performance.now() - started;
   await run;
   await engine.close();
+  await proxyRun.close();
   return elapsed;
 }
 

@@ -72,6 +72,13 @@ export const envSchema = z.object({
   MAX_AGENTS_PER_INSTALLATION: positiveInt(4),
   AGENT_TIMEOUT_SECONDS: positiveInt(1800),
   AGENT_MAX_TURNS: positiveInt(200),
+  /** The most one agent run may spend on the model, enforced by the model proxy (USD). */
+  AGENT_RUN_BUDGET_USD: z.coerce.number().positive().default(10),
+  /** Optionally also a token cap per run (every kind of token counted). */
+  AGENT_RUN_BUDGET_TOKENS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().positive().optional(),
+  ),
   /**
    * `on` (default): every agent run and repository command runs in a bubblewrap jail, and
    * none runs when the jail cannot start. `off`: unjailed, with a warning at every run and

@@ -64,6 +64,14 @@ export const repoConfigSchema = z
       .object({
         usd: z.number().positive().optional(),
         tokens: z.number().int().positive().optional(),
+        /** Per task, over all its attempts and runs; enforced by the model proxy. */
+        task: z
+          .object({
+            usd: z.number().positive().optional(),
+            tokens: z.number().int().positive().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

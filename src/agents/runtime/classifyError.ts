@@ -68,6 +68,8 @@ export function describeKind(kind: AgentErrorKind): string {
       return 'The agent did not return a valid result.';
     case 'sandbox':
       return 'The jail the agent runs in could not start.';
+    case 'budget':
+      return 'A budget was reached; the model proxy refused further requests.';
     case 'engine':
       return 'The Claude Code engine failed.';
   }

@@ -10,7 +10,7 @@ import type { AgentRunner } from './types.js';
 /**
  * The runner as a Factory process runs it, from the validated environment:
  * model key and address, per-run limits (AGENT_TIMEOUT_SECONDS,
- * AGENT_MAX_TURNS), and the agents' home under FACTORY_DATA_DIR so sessions
+ * AGENT_MAX_TURNS, the proxy's per-run cap AGENT_RUN_BUDGET_USD / _TOKENS), and the agents' home under FACTORY_DATA_DIR so sessions
  * survive restarts and can be resumed by any worker process sharing the folder.
  */
 export function createAgentRunnerFromEnv(env: Env, db: Database, log: Logger): AgentRunner {
@@ -20,6 +20,7 @@ export function createAgentRunnerFromEnv(env: Env, db: Database, log: Logger): A
     model: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL },
     timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
     maxTurns: env.AGENT_MAX_TURNS,
+    runBudget: { usd: env.AGENT_RUN_BUDGET_USD, tokens: env.AGENT_RUN_BUDGET_TOKENS },
     agentHome: path.resolve(env.FACTORY_DATA_DIR, 'agent-home'),
     jail: createJail({
       mode: env.AGENT_SANDBOX,

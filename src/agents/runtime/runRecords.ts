@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { getAgent, recordHeartbeat, transitionAgent, updateAgent } from '../../db/agents.js';
 import type { Database } from '../../db/connection.js';
-import { agentRuns, modelUsage, type AgentState } from '../../db/schema.js';
+import { agentRuns, type AgentState } from '../../db/schema.js';
 import { recordUsage as recordUsageRow } from '../../db/usage.js';
 import type { AgentErrorKind, AgentUsage } from './types.js';
 
@@ -134,26 +134,4 @@ export async function recordUsage(
   for (const entry of usage) {
     await recordUsageRow(db, { ...owner, ...entry });
   }
-}
-
-/**
- * What earlier runs of a session already recorded, per model. A resumed
- * session's result carries the session's running totals, so a run records
- * only what it added on top of these.
- */
-export async function sessionUsageSoFar(db: Database, sessionId: string): Promise<UsageByModel[]> {
-  const rows = await db
-    .select({
-      model: modelUsage.model,
-      inputTokens: sql<number>`coalesce(sum(${modelUsage.inputTokens}), 0)::int`,
-      outputTokens: sql<number>`coalesce(sum(${modelUsage.outputTokens}), 0)::int`,
-      cacheReadTokens: sql<number>`coalesce(sum(${modelUsage.cacheReadTokens}), 0)::int`,
-      cacheCreationTokens: sql<number>`coalesce(sum(${modelUsage.cacheCreationTokens}), 0)::int`,
-      costUsd: sql<number>`coalesce(sum(${modelUsage.costUsd}), 0)::float8`,
-    })
-    .from(modelUsage)
-    .innerJoin(agentRuns, eq(modelUsage.runId, agentRuns.id))
-    .where(eq(agentRuns.sessionId, sessionId))
-    .groupBy(modelUsage.model);
-  return rows.map((row) => ({ ...row, costUsd: Number(row.costUsd) }));
 }

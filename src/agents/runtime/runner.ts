@@ -14,14 +14,7 @@ import {
   type ClassifiedError,
 } from './classifyError.js';
 import { recordDecision } from '../../db/decisions.js';
-import {
-  mergeUsage,
-  newEngineRunState,
-  observe,
-  usageOf,
-  usageSince,
-  type EngineRunState,
-} from './engineRun.js';
+import { mergeUsage, newEngineRunState, observe, type EngineRunState } from './engineRun.js';
 import { factoryToolServer } from './factoryTools.js';
 import {
   finishRun,
@@ -29,13 +22,15 @@ import {
   moveAgent,
   recordUsage,
   saveSession,
-  sessionUsageSoFar,
   startRun,
   type UsageByModel,
 } from './runRecords.js';
 import { retryInfrastructure, writeIfYouCan } from './infrastructureRetry.js';
-import { InvalidOutputError, TimeoutError } from './runErrors.js';
+import { BudgetReachedError, InvalidOutputError, TimeoutError } from './runErrors.js';
 import { createJail, JailUnavailableError, type EngineJail, type Jail } from './jail/jail.js';
+import type { Limits } from './modelProxy/budgetDecision.js';
+import { databaseModelProxy } from './modelProxy/fromDatabase.js';
+import type { ModelProxy, ProxyRun } from './modelProxy/modelProxy.js';
 import { sessionTranscriptExists } from './sessionTranscript.js';
 import { runStructured } from './structured.js';
 import { createToolGuard, type ToolInterceptor } from './toolGuard.js';
@@ -52,8 +47,14 @@ import type {
  * The AgentRunner on the Claude Agent SDK. One run = one agent_runs row:
  * the agent goes BUSY, the engine runs in `cwd` with the role's tools, the
  * allow-listed environment and the Factory tools, heartbeats are written as
- * messages arrive, and at the end usage is stored and the agent goes back to
- * IDLE (or WAITING, or FAILED with the reason).
+ * messages arrive, and the agent goes back to IDLE (or WAITING, or FAILED
+ * with the reason) at the end.
+ *
+ * The engine reaches the model only through the model proxy (modelProxy/),
+ * with a token that dies with the run. Usage is the proxy's: it records each
+ * request it served as it serves it. The engine's own result figures are not
+ * recorded — they would count the same requests twice, are missing when a
+ * run is cut short, and come from the process the budgets must not trust.
  */
 
 export interface AgentRunnerConfig {
@@ -85,10 +86,16 @@ export interface AgentRunnerConfig {
   infrastructureRetry?: { tries?: number; baseDelayMs?: number };
   /** The jail every engine runs in (jail/jail.ts); default: on, with bwrap and socat from PATH. */
   jail?: Jail;
+  /** The model proxy every run goes through; default: one recording into `db`, upstream `model`. */
+  modelProxy?: ModelProxy;
+  /** The cap of one run, enforced by the proxy (AGENT_RUN_BUDGET_USD / _TOKENS); default $10. */
+  runBudget?: Limits;
 }
 
-/** The config as the runner holds it: the jail chosen. */
-type RunnerConfig = AgentRunnerConfig & { jail: Jail };
+/** The config as the runner holds it: the jail and proxy chosen. */
+type RunnerConfig = AgentRunnerConfig & { jail: Jail; modelProxy: ModelProxy };
+
+export const defaultRunBudget: Limits = { usd: 10 };
 
 /** Internal extras for one run (runStructured adds its submit tool and check here). */
 export interface RunExtras {
@@ -102,7 +109,18 @@ export function createAgentRunner(given: AgentRunnerConfig): AgentRunner & {
   runWith(request: AgentRunRequest, extras: RunExtras): Promise<AgentRunResult>;
   sessionTranscriptExists(sessionId: string, cwd: string): boolean;
 } {
-  const config = { ...given, jail: given.jail ?? createJail({ mode: 'on', log: given.log }) };
+  const config: RunnerConfig = {
+    ...given,
+    jail: given.jail ?? createJail({ mode: 'on', log: given.log }),
+    modelProxy:
+      given.modelProxy ??
+      databaseModelProxy({
+        db: given.db,
+        log: given.log,
+        upstream: given.model,
+        retry: given.infrastructureRetry,
+      }),
+  };
   const runner = {
     jail: config.jail,
     sessionTranscriptExists: (sessionId: string, cwd: string) =>
@@ -145,9 +163,15 @@ async function runAgent(
     cancel.abort(new AgentCancelledError(reasonText(request.signal?.reason)));
   if (request.signal?.aborted) onOuterAbort();
   request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // The run's token is minted here and dies when the run ends, whatever ends it.
+  const proxyRun = config.modelProxy.openRun(
+    { runId, agentId: request.agentId, ...request.context },
+    { run: config.runBudget ?? defaultRunBudget, ...request.budgets },
+  );
   try {
-    return await attemptRun(config, request, extras, runId, cancel.signal, log);
+    return await attemptRun(config, request, extras, { runId, proxyRun }, cancel.signal, log);
   } finally {
+    await proxyRun.close();
     unregister();
     request.signal?.removeEventListener('abort', onOuterAbort);
   }
@@ -157,30 +181,22 @@ async function attemptRun(
   config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
-  runId: number,
+  { runId, proxyRun }: { runId: number; proxyRun: ProxyRun },
   cancelled: AbortSignal,
   log: Logger,
 ): Promise<AgentRunResult> {
-  const usage: UsageByModel[] = [];
   let attempt = 1;
   let resume = request.resumeSessionId;
-  // A resumed session reports running totals: record only what this run adds.
-  let sessionSoFar = resume ? await sessionUsageSoFar(config.db, resume) : [];
   let outcome: Attempt;
   for (;;) {
     outcome = await runOnce(
       config,
       request,
       extras,
-      runId,
+      proxyRun,
       { resume, isRetry: attempt > 1, cancelled },
       log,
     );
-    const runningTotals = outcome.state.usage.length > 0;
-    usage.push(
-      ...(runningTotals && resume ? usageSince(outcome.usage, sessionSoFar) : outcome.usage),
-    );
-    if (runningTotals) sessionSoFar = outcome.usage;
     const retry = config.retry ?? { attempts: 2, baseDelayMs: 5_000 };
     if (!outcome.error?.retryable || attempt >= retry.attempts) break;
     const delay = retryDelayMs(attempt, retry.baseDelayMs);
@@ -192,12 +208,13 @@ async function attemptRun(
     resume = outcome.state.sessionId ?? resume;
     attempt += 1;
   }
-  return finish(config, request, runId, outcome, mergeUsage(usage), log);
+  // Closed before the end is recorded: every served request is counted by then.
+  await proxyRun.close();
+  return finish(config, request, { runId, proxyRun }, outcome, log);
 }
 
 interface Attempt {
   state: EngineRunState;
-  usage: UsageByModel[];
   error?: ClassifiedError;
   cancelled: boolean;
 }
@@ -206,7 +223,7 @@ async function runOnce(
   config: RunnerConfig,
   request: AgentRunRequest,
   extras: RunExtras,
-  runId: number,
+  proxyRun: ProxyRun,
   { resume, isRetry, cancelled }: { resume?: string; isRetry: boolean; cancelled: AbortSignal },
   log: Logger,
 ): Promise<Attempt> {
@@ -228,6 +245,8 @@ async function runOnce(
     timeoutMs,
   );
   extras.controller?.(abort);
+  // The proxy refused a request for budget: the run ends now, not when the engine gives up.
+  proxyRun.onCut((cut) => abort(new BudgetReachedError(cut)));
 
   const state = newEngineRunState();
   let thrown: unknown;
@@ -240,7 +259,7 @@ async function runOnce(
       isRetry && resume
         ? 'The model API was unavailable for a while. Continue where you left off.'
         : request.prompt;
-    jailed = await openJail(config, request, log);
+    jailed = await openJail(config, request, proxyRun, log);
     for await (const message of query({
       prompt,
       options: engineOptions(config, request, extras, controller, { resume, jailed }, log),
@@ -249,7 +268,7 @@ async function runOnce(
       // Neither write may fail the run (a database restart is not the agent's failure).
       const sessionId = state.sessionId;
       if (sessionId && sessionId !== savedSession) {
-        const save = () => saveSession(config.db, request.agentId, runId, sessionId);
+        const save = () => saveSession(config.db, request.agentId, proxyRun.owner.runId, sessionId);
         if (await writeIfYouCan(log, 'save the session id', save)) savedSession = sessionId;
       }
       if (Date.now() - lastBeat >= beatEvery) {
@@ -266,39 +285,38 @@ async function runOnce(
   }
   if (thrown instanceof JailUnavailableError) {
     log.error(thrown.message);
-    return { state, usage: [], cancelled: false, error: classifyError('sandbox', thrown.message) };
+    return { state, cancelled: false, error: classifyError('sandbox', thrown.message) };
   }
   return judge(state, controller.signal, thrown);
 }
 
 /** The run's jail (jail/jail.ts), in the workspace's own home; refuses when no jail can start. */
-function openJail(config: RunnerConfig, request: AgentRunRequest, log: Logger) {
+function openJail(config: RunnerConfig, request: AgentRunRequest, proxyRun: ProxyRun, log: Logger) {
   return config.jail.openEngine({
     role: request.role,
     cwd: request.cwd,
     home: ensureAgentHome(workspaceHome(agentHomeOf(config), request.cwd)),
-    model: config.model,
+    model: proxyRun,
     onStderr: (line) => log.debug({ line }, 'jail stderr'),
   });
 }
 
 /** What went wrong, if anything: our own aborts first, then the engine's verdict. */
 function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Attempt {
-  const usage = usageOf(state);
   if (signal.aborted) {
     const reason: unknown = signal.reason;
+    if (reason instanceof BudgetReachedError)
+      return { state, cancelled: false, error: classifyError('budget', reason.message) };
     if (reason instanceof TimeoutError)
-      return { state, usage, cancelled: false, error: classifyError('timeout', reason.message) };
+      return { state, cancelled: false, error: classifyError('timeout', reason.message) };
     if (reason instanceof InvalidOutputError)
       return {
         state,
-        usage,
         cancelled: false,
         error: classifyError('invalid_output', reason.message),
       };
     return {
       state,
-      usage,
       cancelled: true,
       error: classifyError('cancelled', `The run was cancelled: ${reasonText(reason)}`),
     };
@@ -306,7 +324,6 @@ function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Att
   if (state.resultSubtype === 'error_max_turns') {
     return {
       state,
-      usage,
       cancelled: false,
       error: classifyError(
         'max_turns',
@@ -315,7 +332,7 @@ function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Att
     };
   }
   if (state.finished && !state.isError && state.resultSubtype === 'success')
-    return { state, usage, cancelled: false };
+    return { state, cancelled: false };
   const kind = kindOfEngineError(state.apiError);
   const message =
     [
@@ -324,7 +341,7 @@ function judge(state: EngineRunState, signal: AbortSignal, thrown: unknown): Att
     ]
       .filter((text) => text.trim() !== '')
       .at(0) ?? describeKind(kind);
-  return { state, usage, cancelled: false, error: classifyError(kind, message) };
+  return { state, cancelled: false, error: classifyError(kind, message) };
 }
 
 function engineOptions(
@@ -395,12 +412,12 @@ function engineOptions(
 async function finish(
   config: RunnerConfig,
   request: AgentRunRequest,
-  runId: number,
+  { runId, proxyRun }: { runId: number; proxyRun: ProxyRun },
   outcome: Attempt,
-  usage: UsageByModel[],
   log: Logger,
 ): Promise<AgentRunResult> {
   const { db } = config;
+  const usage = mergeUsage([...proxyRun.served()]);
   const status = outcome.cancelled ? 'cancelled' : outcome.error ? 'failed' : 'succeeded';
   const { state, error } = outcome;
   const must = <T>(what: string, write: () => Promise<T>) =>
@@ -414,13 +431,18 @@ async function finish(
       error: error ? { kind: error.kind, message: error.message } : undefined,
     }),
   );
-  await must('record the usage of the run', () =>
-    recordUsage(db, { agentId: request.agentId, runId, ...request.context }, usage),
-  );
+  // The proxy recorded each request as it served it; only what it could not write is left.
+  const unrecorded = proxyRun.unrecorded();
+  if (unrecorded.length > 0) {
+    await must('record the usage the proxy could not', () =>
+      recordUsage(db, { agentId: request.agentId, runId, ...request.context }, [...unrecorded]),
+    );
+  }
+  // A budget cut is not the agent's failure: it is idle, and its task is parked by the caller.
   const next =
     status === 'succeeded'
       ? (request.afterSuccess?.() ?? 'IDLE')
-      : status === 'cancelled' || error?.retryable
+      : status === 'cancelled' || error?.retryable || error?.kind === 'budget'
         ? 'IDLE'
         : 'FAILED';
   await must('move the agent', () =>
@@ -452,6 +474,7 @@ async function finish(
     numTurns: state.numTurns,
     usage: totalUsage(usage),
     error,
+    budgetCut: error?.kind === 'budget' ? proxyRun.cut : undefined,
   };
 }
 

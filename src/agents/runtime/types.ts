@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AgentKind } from '../../db/schema.js';
 import type { Jail } from './jail/jail.js';
+import type { BudgetCut, Limits } from './modelProxy/budgetDecision.js';
 
 /**
  * The contract every part of Factory uses to run an agent. The implementation
@@ -46,6 +47,11 @@ export interface AgentRunRequest {
   afterSuccess?: () => 'IDLE' | 'WAITING';
   /** Records the run against these (usage, decisions). */
   context: { installationId?: number; epicId?: number; taskId?: number };
+  /**
+   * The task's and epic's budgets, enforced by the model proxy on every
+   * request of the run (the run's own cap comes from the runner's config).
+   */
+  budgets?: { task?: Limits; epic?: Limits };
 }
 
 export interface AgentUsage {
@@ -67,6 +73,8 @@ export type AgentErrorKind =
   | 'invalid_output'
   /** The jail could not start (no bubblewrap, no user namespaces): no agent can run here. */
   | 'sandbox'
+  /** The model proxy refused the run's next request: a run, task or epic budget is reached. */
+  | 'budget'
   | 'engine';
 
 export interface AgentRunResult {
@@ -78,6 +86,8 @@ export interface AgentRunResult {
   numTurns: number;
   usage: AgentUsage;
   error?: { kind: AgentErrorKind; message: string; retryable: boolean };
+  /** The budget the model proxy cut the run at (error kind `budget`). */
+  budgetCut?: BudgetCut;
 }
 
 export interface StructuredRunResult<T> extends AgentRunResult {

@@ -14,6 +14,7 @@ import { planSchema, type Plan } from './plan.js';
 import { planPrompts, submitPlanTool } from './prompt.js';
 import { answerPlanningMail } from './planMail.js';
 import { renderPlanComment } from './render.js';
+import { repoBudgets } from '../runtime/modelProxy/repoBudgets.js';
 import { ensureSupervisorAgent } from './supervisorAgent.js';
 
 /**
@@ -106,6 +107,7 @@ async function makePlan(flow: FlowServices, epic: Epic): Promise<MadePlan> {
         maxTurns: env.AGENT_MAX_TURNS,
         timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
         context: { installationId: epic.installationId, epicId: epic.id },
+        budgets: { epic: repoBudgets(config.budget).epic },
       },
       {
         toolName: submitPlanTool,

@@ -15,6 +15,8 @@ import { questionTools } from '../../mail/askHuman.js';
 import { resumeTaskPrompt } from '../../mail/mailPrompts.js';
 import { sessionDirectory } from '../../mail/sessionPlace.js';
 import { repoAgentEnv } from '../runtime/agentEnv.js';
+import type { BudgetCut } from '../runtime/modelProxy/budgetDecision.js';
+import { repoBudgets } from '../runtime/modelProxy/repoBudgets.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
 import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
@@ -35,8 +37,11 @@ export type AttemptOutcome =
   | { kind: 'opened'; pullRequest: EnsuredPullRequest; checks: CommandResult[] }
   | { kind: 'failed'; reason: string; output: string }
   | { kind: 'cancelled'; reason: string }
-  /** No jail can start on this machine: retrying cannot help, the task waits for the fix. */
-  | { kind: 'parked'; reason: string }
+  /**
+   * No jail can start on this machine, or the model proxy cut the run at a
+   * budget (`budgetCut`): retrying cannot help, the task waits for a person.
+   */
+  | { kind: 'parked'; reason: string; budgetCut?: BudgetCut }
   /** The agent asked people a question (ask_human) and waits for the answer. */
   | { kind: 'waiting' };
 
@@ -135,6 +140,7 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
       allowedEnv: repoAgentEnv(config.agentEnv, process.env).env,
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
+      budgets: repoBudgets(config.budget),
     });
 
   // Messages left for the task before any worker started come with the task.
@@ -264,6 +270,8 @@ function agentStop(result: AgentRunResult): AttemptOutcome | undefined {
     return { kind: 'cancelled', reason: result.error?.message ?? 'the run was cancelled' };
   if (result.status === 'failed' && result.error?.kind === 'sandbox')
     return { kind: 'parked', reason: result.error.message };
+  if (result.status === 'failed' && result.error?.kind === 'budget')
+    return { kind: 'parked', reason: result.error.message, budgetCut: result.budgetCut };
   if (result.status === 'failed') {
     const what = result.error ? `${result.error.kind}: ${result.error.message}` : 'unknown error';
     return { kind: 'failed', reason: `the agent run failed (${what})`, output: result.text };

@@ -14,6 +14,7 @@ import { infrastructureReason } from '../../domain/infrastructureError.js';
 import { closeRunsForInfrastructure } from '../runtime/runRecords.js';
 import { admitTaskAttempt } from './dispatch.js';
 import { implementTaskJobId } from './implementJob.js';
+import { parkTaskForBudget } from './parkForBudget.js';
 import { renderFailureComment } from './render.js';
 import { claimWorkerAgent } from './workerAgent.js';
 
@@ -178,6 +179,11 @@ async function recordOutcome(
     });
     await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-waiting`);
     return 'waiting';
+  }
+  if (outcome.kind === 'parked' && outcome.budgetCut) {
+    await parkTaskForBudget(flow.deps, { epic, task, cut: outcome.budgetCut });
+    await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-parked-budget`);
+    return 'cancelled';
   }
   if (outcome.kind === 'parked') {
     await recordDecision(db, {

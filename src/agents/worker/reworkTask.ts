@@ -26,6 +26,9 @@ import {
   type WorkerPromptContext,
 } from './prompt.js';
 import { claimWorkerAgent } from './workerAgent.js';
+import type { BudgetCut } from '../runtime/modelProxy/budgetDecision.js';
+import { repoBudgets } from '../runtime/modelProxy/repoBudgets.js';
+import { parkTaskForBudget } from './parkForBudget.js';
 
 /**
  * The `rework-task` job: the merge queue gave a PR back to its worker
@@ -89,6 +92,12 @@ export async function reworkTask(
     return 'review';
   }
 
+  // Cut at a budget: parked the one way every budget cut is (the epic paused for an epic budget).
+  if (outcome.budgetCut) {
+    await parkTaskForBudget(flow.deps, { epic, task, cut: outcome.budgetCut });
+    await flow.refreshProgress(epic, `task-${task.id}-rework-${payload.round}-parked-budget`);
+    return 'blocked';
+  }
   // Visible and recoverable: BLOCKED with the reason on the task issue; `/factory retry` resumes.
   const octokit = await flow.octokit(epic.installationId);
   await ensureComment(octokit, {
@@ -110,7 +119,8 @@ export async function reworkTask(
 }
 
 type RoundOutcome =
-  { kind: 'pushed'; headSha: string } | { kind: 'stopped'; reason: string; output: string };
+  | { kind: 'pushed'; headSha: string }
+  | { kind: 'stopped'; reason: string; output: string; budgetCut?: BudgetCut };
 
 async function runReworkRound(
   flow: FlowServices,
@@ -169,6 +179,7 @@ async function runReworkRound(
       timeoutMs: env.AGENT_TIMEOUT_SECONDS * 1000,
       allowedEnv: repoAgentEnv(config.agentEnv, process.env).env,
       context: { installationId: epic.installationId, epicId: epic.id, taskId: task.id },
+      budgets: repoBudgets(config.budget),
     });
 
   // Feedback on the change continues the worker's own session, where its reasoning
@@ -346,5 +357,6 @@ function stoppedRun(result: AgentRunResult): RoundOutcome | undefined {
     kind: 'stopped',
     reason: `the agent run ${result.status} (${what})`,
     output: result.text,
+    budgetCut: result.error?.kind === 'budget' ? result.budgetCut : undefined,
   };
 }

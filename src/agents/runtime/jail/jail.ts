@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../../../logger.js';
+import type { ModelAccess } from '../modelProxy/modelProxy.js';
 import { openEgressProxy } from './egressProxy.js';
 import { systemLayout, worktreeGitMounts } from './hostLayout.js';
 import { launcherArgv, type Relay } from './launcher.js';
-import { openModelRelay } from './modelRelay.js';
 import { bwrapArguments, jailPath, type JailMount } from './plan.js';
 import { jailUnavailable, probeJail, type JailStatus, type JailTools } from './probe.js';
 
@@ -38,13 +38,14 @@ export interface EngineJailRequest {
   role: 'orchestrator' | 'supervisor' | 'worker';
   cwd: string;
   home: string;
-  model: { apiKey?: string; baseUrl?: string };
+  /** The run's way to the model (modelProxy/): its token, served on the jail's socket. */
+  model: ModelAccess;
   onStderr?: (line: string) => void;
 }
 
 export interface EngineJail {
-  /** The model as the engine must be told it (inside the jail: the relay, and no key). */
-  model: { apiKey?: string; baseUrl?: string };
+  /** The model as the engine must be told it: the proxy's address and the run's token, no key. */
+  model: { apiKey: string; baseUrl: string };
   /** For the SDK's `spawnClaudeCodeProcess`; absent when unjailed. */
   spawn?: (options: SpawnOptions) => SpawnedProcess;
   close(): Promise<void>;
@@ -76,8 +77,6 @@ export interface Jail {
 const modelPort = 8011;
 const egressPort = 3128;
 const socketFolder = '/run/factory';
-/** What the engine is told its key is inside a jail: the relay adds the real one. */
-export const jailedModelKey = 'factory-jailed-run';
 
 export function createJail(config: JailConfig): Jail {
   const tools: JailTools = {
@@ -110,20 +109,24 @@ export function createJail(config: JailConfig): Jail {
     async openEngine(request) {
       if (config.mode === 'off') {
         warnUnjailed(`this ${request.role} run`);
-        return { model: request.model, close: async () => {} };
+        // Unjailed, the engine still goes through the proxy (token, counting, budgets), on loopback.
+        const loopback = await request.model.serveLoopback();
+        return {
+          model: { apiKey: request.model.token, baseUrl: loopback.url },
+          close: () => loopback.close(),
+        };
       }
       refuseUnlessReady();
       const folder = runFolder();
-      const relay = await openModelRelay({
-        socketPath: path.join(folder, 'model.sock'),
-        upstream: request.model,
-      }).catch((error: unknown) => {
-        rmSync(folder, { recursive: true, force: true });
-        throw error;
-      });
+      const proxy = await request.model
+        .serve(path.join(folder, 'model.sock'))
+        .catch((error: unknown) => {
+          rmSync(folder, { recursive: true, force: true });
+          throw error;
+        });
       const relays: Relay[] = [{ port: modelPort, socket: `${socketFolder}/model.sock` }];
       return {
-        model: { apiKey: jailedModelKey, baseUrl: `http://127.0.0.1:${modelPort}` },
+        model: { apiKey: request.model.token, baseUrl: `http://127.0.0.1:${modelPort}` },
         spawn: (options) =>
           spawnJailed(tools, {
             argv: launcherArgv(relays, [options.command, ...options.args]),
@@ -139,7 +142,7 @@ export function createJail(config: JailConfig): Jail {
             onStderr: request.onStderr,
           }),
         close: async () => {
-          await relay.close();
+          await proxy.close();
           rmSync(folder, { recursive: true, force: true });
         },
       };

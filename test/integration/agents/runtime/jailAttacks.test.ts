@@ -151,14 +151,20 @@ describe('a hostile worker in the jail', { timeout: 300_000 }, () => {
     // A PID namespace of its own: the app, Redis, PostgreSQL are not among the processes.
     expect(byName.ps).not.toMatch(/redis-server|postgres|vitest/);
     expect(byName.env).not.toMatch(/FACTORY_TEST_CANARY|DATABASE_URL|REDIS_URL/);
+    // The engine holds its run's token, never the model key (which is `sk-<canary>` here).
+    expect(byName.env).not.toContain(`sk-${canary}`);
+    expect(byName.env).toMatch(/^ANTHROPIC_API_KEY=factory-run-[A-Za-z0-9_-]{32}$/m);
+    expect(byName.env).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:8011$/m);
     expect(byName.transcripts).toMatch(/No such file/);
     for (const file of ['redirect.txt', 'node.txt', 'py.txt']) {
       expect(existsSync(path.join(outside, file)), file).toBe(false);
     }
     expect(logLines.join('\n')).not.toContain(canary);
-    // The model saw the placeholder, not the key: the relay added it on the way out.
+    // Upstream saw the real key only: the model proxy swapped the run's token for it.
     const keys = model.messageRequests().map((r) => r.headers['x-api-key']);
     expect(keys.every((key) => key === `sk-${canary}`)).toBe(true);
+    const token = /^ANTHROPIC_API_KEY=(\S+)$/m.exec(byName.env ?? '')?.[1] ?? 'none';
+    expect(JSON.stringify(model.messageRequests().map((r) => r.headers))).not.toContain(token);
   });
 });
 

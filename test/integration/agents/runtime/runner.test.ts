@@ -470,7 +470,7 @@ describe('orchestrator, usage and resume', { timeout: 300_000 }, () => {
     expect(seen).toEqual(['all well']);
   });
 
-  it('writes usage rows per run against the agent, task and epic', async () => {
+  it('writes a usage row per answer the model proxy served, against the agent and run', async () => {
     const repo = gitRepository('usage');
     model.script(match.promptIncludes('TASK-USAGE'), [
       turn.toolUse(
@@ -495,17 +495,25 @@ describe('orchestrator, usage and resume', { timeout: 300_000 }, () => {
     const rows = await database.db
       .select()
       .from(modelUsage)
-      .where(eq(modelUsage.runId, result.runId));
-    expect(rows).toHaveLength(1);
+      .where(eq(modelUsage.runId, result.runId))
+      .orderBy(modelUsage.id);
+    expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({
       agentId,
       model: 'claude-sonnet-4-5',
-      inputTokens: 2200,
-      outputTokens: 150,
-      cacheReadTokens: 900,
+      inputTokens: 1000,
+      outputTokens: 100,
+      cacheReadTokens: 0,
       cacheCreationTokens: 200,
     });
-    expect(rows[0]?.costUsd).toBeCloseTo(result.usage.costUsd);
+    expect(rows[1]).toMatchObject({
+      agentId,
+      inputTokens: 1200,
+      outputTokens: 50,
+      cacheReadTokens: 900,
+      cacheCreationTokens: 0,
+    });
+    expect(rows.reduce((sum, row) => sum + row.costUsd, 0)).toBeCloseTo(result.usage.costUsd);
   });
 
   it('resumes a stored session with new input', async () => {
