@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from './gitCommand.js';
+import { registerMirror } from './gitPlace.js';
 import { withKeyedLock } from './keyedLock.js';
 import { mirrorPath, type RepoPlace } from './layout.js';
 import { authenticatedGitEnv, unsafeConfigKeys, type RemoteCredentials } from './remoteAuth.js';
@@ -31,6 +32,7 @@ export async function ensureMirror(
     } else {
       await fetchInto(mirror, remote, options.timeoutMs);
     }
+    registerMirror(mirror);
     return mirror;
   });
 }

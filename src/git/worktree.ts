@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, runGit } from './gitCommand.js';
+import { registerMirror } from './gitPlace.js';
 
 /**
  * Worktrees added from the repository's mirror. A task's worktree is found
@@ -25,6 +26,7 @@ export interface TaskWorktree {
 
 export async function ensureTaskWorktree(request: TaskWorktreeRequest): Promise<TaskWorktree> {
   const { mirror, branch } = request;
+  registerMirror(mirror);
   if (existsSync(request.path)) {
     const current = await currentBranch(request.path);
     if (current === branch) return { path: request.path, branch, origin: 'existing' };
@@ -61,6 +63,7 @@ export async function addReadOnlyCheckout(
   checkoutPath: string,
   baseBranch: string,
 ): Promise<string> {
+  registerMirror(mirror);
   if (existsSync(checkoutPath)) await removeWorktree(mirror, checkoutPath);
   await runGit(['worktree', 'prune'], { cwd: mirror });
   await mkdir(path.dirname(checkoutPath), { recursive: true });
