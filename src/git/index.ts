@@ -8,3 +8,4 @@ export * from './push.js';
 export * from './remoteAuth.js';
 export * from './worktree.js';
 export * from './repositoryAccess.js';
+export * from './agentGitView.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { removeAgentGitView } from './agentGitView.js';
 import { GitError, runGit } from './gitCommand.js';
 import { registerMirror } from './gitPlace.js';
 
@@ -79,6 +80,7 @@ export async function removeWorktree(mirror: string, worktreePath: string): Prom
     () => undefined,
   );
   await rm(worktreePath, { recursive: true, force: true });
+  removeAgentGitView(worktreePath);
   await runGit(['worktree', 'prune'], { cwd: mirror }).catch(() => undefined);
 }
 
