@@ -340,3 +340,35 @@ describe('a worktree whose record no longer names it', { timeout: 120_000 }, () 
     );
   });
 });
+
+describe(
+  'a filter planted in the mirror’s own config (agents unjailed)',
+  { timeout: 120_000 },
+  () => {
+    it('refuses the commit with the reason, and the filter never runs', async () => {
+      const mirror = await ensureMirror(place(), { url: bare });
+      const worktree = (
+        await ensureTaskWorktree({
+          mirror,
+          path: taskWorktreePath(place(), 1, 4),
+          branch: 'factory/1-4-unjailed',
+          baseBranch: 'main',
+        })
+      ).path;
+      const before = readdirSync(canaries).length;
+      cleanGit(
+        mirror,
+        'config',
+        'filter.canary.clean',
+        `sh -c 'env > ${canaries}/mirror-filter; cat'`,
+      );
+      writeFileSync(path.join(worktree, '.gitattributes'), '* filter=canary\n');
+      writeFileSync(path.join(worktree, 'x.txt'), 'x\n');
+      await expect(commitAll(worktree, identity, 'x')).rejects.toThrow(
+        /sets filter\.canary\.clean, which Factory never writes/,
+      );
+      expect(readdirSync(canaries)).toHaveLength(before);
+      cleanGit(mirror, 'config', '--unset', 'filter.canary.clean');
+    });
+  },
+);

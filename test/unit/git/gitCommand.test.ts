@@ -61,3 +61,32 @@ describe('the environment of the app’s git', () => {
     expect(args.length).toBe(forcedGitSettings.length * 2 + 2);
   });
 });
+
+describe('repository config the app never writes', () => {
+  it('names every driver and program setting an agent could plant', async () => {
+    const { unsafeConfigKeys } = await import('../../../src/git/remoteAuth.js');
+    const listing = [
+      'core.repositoryformatversion=0',
+      'remote.origin.url=https://github.com/acme/app.git',
+      'gc.auto=0',
+      'filter.x.clean=env',
+      'merge.x.driver=env',
+      'diff.x.textconv=env',
+      'diff.external=env',
+      'core.pager=env',
+      'core.fsmonitor=env',
+      'include.path=/tmp/x',
+      'extensions.worktreeconfig=true',
+    ].join('\n');
+    expect(unsafeConfigKeys(listing)).toEqual([
+      'filter.x.clean',
+      'merge.x.driver',
+      'diff.x.textconv',
+      'diff.external',
+      'core.pager',
+      'core.fsmonitor',
+      'include.path',
+      'extensions.worktreeconfig',
+    ]);
+  });
+});
