@@ -107,6 +107,12 @@ export function gitEnvironment(
     GIT_PAGER: 'cat',
     GIT_EDITOR: 'true',
     GIT_OPTIONAL_LOCKS: '0',
+    // With no global config there is no identity; a merge or rebase asks for one even when
+    // nothing is committed. Commands that commit pass the bot's, which replaces this.
+    GIT_AUTHOR_NAME: 'Factory',
+    GIT_AUTHOR_EMAIL: 'factory@localhost',
+    GIT_COMMITTER_NAME: 'Factory',
+    GIT_COMMITTER_EMAIL: 'factory@localhost',
   });
   if (place.gitDir) env.GIT_DIR = place.gitDir;
   if (place.commonDir) env.GIT_COMMON_DIR = place.commonDir;

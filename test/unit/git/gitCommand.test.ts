@@ -40,10 +40,14 @@ describe('the environment of the app’s git', () => {
         'GIT_COMMON_DIR',
         'GIT_WORK_TREE',
         'GIT_AUTHOR_NAME',
+        'GIT_AUTHOR_EMAIL',
+        'GIT_COMMITTER_NAME',
+        'GIT_COMMITTER_EMAIL',
       ].sort(),
     );
     expect(env.GIT_DIR).toBe('/m/worktrees/t');
     expect(env.GIT_CONFIG_GLOBAL).toBe('/dev/null');
+    expect(env.GIT_AUTHOR_NAME).toBe('bot');
   });
 
   it('stops git from finding a repository above a folder that is not one', () => {
