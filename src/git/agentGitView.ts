@@ -1,6 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import { runGitSync } from './gitCommand.js';
 import { gitPlaceOf } from './gitPlace.js';
 
 /**
@@ -49,24 +56,22 @@ export function prepareAgentGitView(worktree: string): AgentGitView | undefined 
       '[user]\n\tname = Factory agent\n\temail = agent@factory.invalid\n',
   );
 
-  const head = runGitSync(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: worktree }).trim();
-  let branch = '';
-  try {
-    branch = runGitSync(['symbolic-ref', '--quiet', 'HEAD'], { cwd: worktree }).trim();
-  } catch {
-    // Detached: the agent sees a detached HEAD too.
-  }
+  // Read from files, not by running git: this runs as each jail starts, and a git process
+  // costs tens of milliseconds on a loaded machine. The administrative folder is the app's
+  // own (the jail never sees it), so what it says is what the app's git would say.
+  const refs = readRefs(place.commonDir);
+  const headText = readFileSync(path.join(place.gitDir, 'HEAD'), 'utf8').trim();
+  const branch = headText.startsWith('ref: ') ? headText.slice(5).trim() : '';
+  const head = branch ? refs.get(branch) : headText;
+  if (!head) return undefined; // An unborn branch: nothing to show yet.
   writeFileSync(path.join(gitDir, 'HEAD'), branch ? `ref: ${branch}\n` : `${head}\n`);
-  const refs = runGitSync(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/'], {
-    cwd: place.commonDir,
-  });
+  const shown = [...refs].filter(([name]) => name === branch || name.startsWith('refs/remotes/'));
   const packed = [
     '# pack-refs with: peeled sorted',
-    ...(branch ? [`${head} ${branch}`] : []),
-    ...refs.split('\n').filter(Boolean),
-  ]
-    .sort((a, b) => (a.startsWith('#') ? -1 : b.startsWith('#') ? 1 : byRef(a, b)))
-    .join('\n');
+    ...shown
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, sha]) => `${sha} ${name}`),
+  ].join('\n');
   writeFileSync(path.join(gitDir, 'packed-refs'), `${packed}\n`);
   const index = path.join(place.gitDir, 'index');
   if (existsSync(index)) copyFileSync(index, path.join(gitDir, 'index'));
@@ -82,8 +87,28 @@ export function removeAgentGitView(worktree: string): void {
   rmSync(`${gitDir}.git-file`, { force: true });
 }
 
-function byRef(a: string, b: string): number {
-  const left = a.split(' ')[1] ?? '';
-  const right = b.split(' ')[1] ?? '';
-  return left < right ? -1 : left > right ? 1 : 0;
+/** The repository's refs under refs/: packed ones, then loose ones (which win). */
+function readRefs(commonDir: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  try {
+    for (const line of readFileSync(path.join(commonDir, 'packed-refs'), 'utf8').split('\n')) {
+      const match = /^([0-9a-f]{40,64}) (refs\/\S+)$/.exec(line);
+      if (match) refs.set(match[2]!, match[1]!);
+    }
+  } catch {
+    // No packed refs.
+  }
+  const walk = (folder: string, name: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      const ref = `${name}/${entry.name}`;
+      if (entry.isDirectory()) walk(full, ref);
+      else if (entry.isFile()) {
+        const sha = readFileSync(full, 'utf8').trim();
+        if (/^[0-9a-f]{40,64}$/.test(sha)) refs.set(ref, sha);
+      }
+    }
+  };
+  walk(path.join(commonDir, 'refs'), 'refs');
+  return refs;
 }

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { gitPlaceOf, type GitPlace } from './gitPlace.js';
 
@@ -151,16 +151,5 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<st
         reject(new GitError(args, code, String(stderr || error.message)));
       },
     );
-  });
-}
-
-/** The same rules, synchronously: for the few reads made while a jail's mounts are planned. */
-export function runGitSync(args: readonly string[], options: { cwd: string }): string {
-  return execFileSync('git', gitArguments(args), {
-    cwd: options.cwd,
-    env: gitEnvironment(gitPlaceOf(options.cwd), options.cwd),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
   });
 }
