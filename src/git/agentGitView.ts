@@ -49,12 +49,7 @@ export function prepareAgentGitView(worktree: string): AgentGitView | undefined 
   mkdirSync(path.join(gitDir, 'refs', 'tags'), { recursive: true });
   const objects = path.join(place.commonDir, 'objects');
   writeFileSync(path.join(gitDir, 'objects', 'info', 'alternates'), `${objects}\n`);
-  writeFileSync(
-    path.join(gitDir, 'config'),
-    // An identity so the agent's own commits work without it having to set one.
-    '[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tlogallrefupdates = true\n' +
-      '[user]\n\tname = Factory agent\n\temail = agent@factory.invalid\n',
-  );
+  writeFileSync(path.join(gitDir, 'config'), viewConfig(place.commonDir));
 
   // Read from files, not by running git: this runs as each jail starts, and a git process
   // costs tens of milliseconds on a loaded machine. The administrative folder is the app's
@@ -85,6 +80,34 @@ export function removeAgentGitView(worktree: string): void {
   const gitDir = agentGitViewPath(worktree);
   rmSync(gitDir, { recursive: true, force: true });
   rmSync(`${gitDir}.git-file`, { force: true });
+}
+
+/**
+ * The view's config: an identity so the agent's own commits work without it
+ * setting one, and the remote's address (never a token: the app keeps that in
+ * one push's environment) so `git remote -v` and `origin/<branch>` read as usual.
+ */
+function viewConfig(commonDir: string): string {
+  let url: string | undefined;
+  try {
+    const mirrorConfig = readFileSync(path.join(commonDir, 'config'), 'utf8');
+    url = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(mirrorConfig)?.[1];
+  } catch {
+    // No config to read the address from.
+  }
+  return [
+    '[core]',
+    '\trepositoryformatversion = 0',
+    '\tbare = false',
+    '\tlogallrefupdates = true',
+    '[user]',
+    '\tname = Factory agent',
+    '\temail = agent@factory.invalid',
+    ...(url
+      ? ['[remote "origin"]', `\turl = ${url}`, '\tfetch = +refs/heads/*:refs/remotes/origin/*']
+      : []),
+    '',
+  ].join('\n');
 }
 
 /** The repository's refs under refs/: packed ones, then loose ones (which win). */
