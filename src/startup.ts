@@ -9,10 +9,12 @@ import { openDatabase } from './db/connection.js';
 import type { FactoryDeps } from './deps.js';
 import { createGitHubClients } from './github/clients.js';
 import { UnthrottledOctokit } from './github/octokit.js';
+import { redactWrites } from './github/redactWrites.js';
 import { createWebhookQueueApp, receiveWebhookProcessors } from './intake/webhookQueue.js';
 import { buildHttpRoutes, type HttpRoutes } from './http/routes.js';
 import type { Logger } from './logger.js';
 import { buildProcessors } from './processors.js';
+import { registerAppSecrets } from './secrets/registry.js';
 import { JobQueues } from './queues/producer.js';
 import { jobLockMs, startQueueWorkers, type QueueWorkers } from './queues/workers.js';
 import { registerSchedules, startUpkeep, type Upkeep } from './schedules.js';
@@ -48,12 +50,13 @@ export async function startFactory(
     secret: env.WEBHOOK_SECRET,
     baseUrl: githubApiUrl(env),
     log,
-    ...(overrides.Octokit
-      ? { Octokit: overrides.Octokit }
-      : env.GITHUB_WRITE_THROTTLE === 'off'
-        ? { Octokit: UnthrottledOctokit }
-        : {}),
+    // Every client the app makes redacts the secrets it holds out of what it writes.
+    Octokit: (
+      overrides.Octokit ??
+      (env.GITHUB_WRITE_THROTTLE === 'off' ? UnthrottledOctokit : ProbotOctokit)
+    ).plugin(redactWrites),
   };
+  registerAppSecrets(env, probotOptions.privateKey);
   const database = await openDatabase({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.FACTORY_DATA_DIR,

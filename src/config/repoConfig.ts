@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSecretName } from './secretNames.js';
 
 /**
  * `.github/factory.yml`, per repository. Every field has a default so an
@@ -96,7 +97,17 @@ export const repoConfigSchema = z
       .strict()
       .prefault({}),
     /** Names of environment variables of the app's process that the worker agent may see. */
-    agentEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+    agentEnv: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .refine((name) => !isSecretName(name), {
+            error: (issue) =>
+              `${String(issue.input)} looks like a secret; Factory never gives one to agents or to setup/test commands, remove it`,
+          }),
+      )
+      .default([]),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { secrets } from '../secrets/registry.js';
 import * as schema from './schema.js';
 
 /**
@@ -54,7 +55,7 @@ async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
   // that need it report their own errors. Unheard, this event would end the process.
   pool.on('error', () => undefined);
   try {
-    const db = drizzle(pool, { schema });
+    const db = drizzle(pool, { schema, logger: redactingQueryLogger });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, kind: 'postgres', close: () => pool.end() };
   } catch (error) {
@@ -72,7 +73,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   if (!inMemory) mkdirSync(folder, { recursive: true });
   const client = new PGlite(folder);
   try {
-    const db = drizzle(client, { schema });
+    const db = drizzle(client, { schema, logger: redactingQueryLogger });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
   } catch (error) {
@@ -82,6 +83,20 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     });
   }
 }
+
+/**
+ * Drizzle hands every query's parameters to its logger just before the driver
+ * gets them: the one place every insert and update of every table passes. Text
+ * parameters are redacted there, so no row holds a secret value the app knows
+ * (a test's output in a decision, an agent's mail, an error in a run record).
+ */
+const redactingQueryLogger = {
+  logQuery(_query: string, params: unknown[]): void {
+    params.forEach((param, index) => {
+      if (typeof param === 'string') params[index] = secrets.redact(param);
+    });
+  },
+};
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { runGit } from './gitCommand.js';
+import { assertNoUnsafeConfig } from './mirror.js';
 
 /** Who Factory's commits are by: the App's bot user, so GitHub links them to the App. */
 export interface GitIdentity {
@@ -27,6 +28,7 @@ export async function commitAll(
   identity: GitIdentity,
   message: string,
 ): Promise<CommitOutcome> {
+  await assertNoUnsafeConfig(worktree);
   await runGit(['add', '--all'], { cwd: worktree });
   const staged = await runGit(['diff', '--cached', '--name-only', '-z'], { cwd: worktree });
   if (staged.length > 0) {

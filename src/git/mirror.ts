@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from './gitCommand.js';
+import { registerMirror } from './gitPlace.js';
 import { withKeyedLock } from './keyedLock.js';
 import { mirrorPath, type RepoPlace } from './layout.js';
 import { authenticatedGitEnv, unsafeConfigKeys, type RemoteCredentials } from './remoteAuth.js';
@@ -31,6 +32,7 @@ export async function ensureMirror(
     } else {
       await fetchInto(mirror, remote, options.timeoutMs);
     }
+    registerMirror(mirror);
     return mirror;
   });
 }
@@ -74,13 +76,13 @@ export class UnsafeRepositoryConfigError extends Error {
   override name = 'UnsafeRepositoryConfigError';
 }
 
-/** Refuses to run an authenticated command while the repository config could redirect it. */
+/** Refuses a push, fetch or commit while the repository config could redirect it or run a program. */
 export async function assertNoUnsafeConfig(gitDir: string): Promise<void> {
   const listing = await runGit(['config', '--local', '--list'], { cwd: gitDir }).catch(() => '');
   const unsafe = unsafeConfigKeys(listing);
   if (unsafe.length > 0) {
     throw new UnsafeRepositoryConfigError(
-      `Refusing to talk to the remote: the repository config at ${gitDir} sets ${unsafe.join(', ')}; remove them (git config --unset) and retry`,
+      `Refusing to run git for ${gitDir}: its repository config sets ${unsafe.join(', ')}, which Factory never writes (an agent running unjailed could have); remove them (git config --unset) and retry`,
     );
   }
 }

@@ -40,12 +40,16 @@ export function isHttpUrl(url: string): boolean {
 }
 
 /**
- * Repository config an agent could set (its worktree shares the mirror's
- * config) to redirect an authenticated command or run code during it.
- * A push or fetch is refused while any of these is present.
+ * Repository config that would redirect an authenticated command or run a
+ * program during any command: remotes, credentials and includes, and every
+ * driver a `.gitattributes` can name (filters, textconv, diff and merge
+ * drivers) plus the core settings that name a program. The app never writes
+ * any of these; in the jail the agent cannot reach the mirror's config, so
+ * finding one means agents ran unjailed (AGENT_SANDBOX=off) or someone edited
+ * the mirror: a push, fetch or commit is refused until it is removed.
  */
 const unsafeConfigKey =
-  /^(url\..*|http\..*|credential.*|include.*|includeif\..*|core\.(hookspath|sshcommand|gitproxy|askpass|fsmonitor)|remote\..*\.(proxy|pushurl|receivepack|uploadpack|vcs)|protocol\..*)$/i;
+  /^(url\..*|http\..*|credential.*|include.*|includeif\..*|filter\..*|merge\..*\.driver|diff\.external|diff\..*\.(textconv|command)|core\.(hookspath|sshcommand|gitproxy|askpass|fsmonitor|pager|editor|attributesfile|worktree)|extensions\.worktreeconfig|remote\..*\.(proxy|pushurl|receivepack|uploadpack|vcs)|protocol\..*)$/i;
 
 export function unsafeConfigKeys(configListing: string): string[] {
   return configListing

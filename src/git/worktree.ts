@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { removeAgentGitView } from './agentGitView.js';
 import { GitError, runGit } from './gitCommand.js';
+import { registerMirror } from './gitPlace.js';
 
 /**
  * Worktrees added from the repository's mirror. A task's worktree is found
@@ -25,6 +27,7 @@ export interface TaskWorktree {
 
 export async function ensureTaskWorktree(request: TaskWorktreeRequest): Promise<TaskWorktree> {
   const { mirror, branch } = request;
+  registerMirror(mirror);
   if (existsSync(request.path)) {
     const current = await currentBranch(request.path);
     if (current === branch) return { path: request.path, branch, origin: 'existing' };
@@ -61,6 +64,7 @@ export async function addReadOnlyCheckout(
   checkoutPath: string,
   baseBranch: string,
 ): Promise<string> {
+  registerMirror(mirror);
   if (existsSync(checkoutPath)) await removeWorktree(mirror, checkoutPath);
   await runGit(['worktree', 'prune'], { cwd: mirror });
   await mkdir(path.dirname(checkoutPath), { recursive: true });
@@ -76,6 +80,7 @@ export async function removeWorktree(mirror: string, worktreePath: string): Prom
     () => undefined,
   );
   await rm(worktreePath, { recursive: true, force: true });
+  removeAgentGitView(worktreePath);
   await runGit(['worktree', 'prune'], { cwd: mirror }).catch(() => undefined);
 }
 

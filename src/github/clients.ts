@@ -1,6 +1,7 @@
 import type { Probot } from 'probot';
 import type { Env } from '../config/env.js';
 import type { GitHubClients } from '../deps.js';
+import { registerInstallationToken } from '../secrets/registry.js';
 
 /**
  * GitHub for queue jobs, from the App's own credentials. `probot` is an
@@ -19,6 +20,7 @@ export function createGitHubClients(probot: Probot, env: Pick<Env, 'BOT_LOGIN'>)
         installation_id: installationId,
         permissions: { contents: 'write' },
       });
+      registerInstallationToken(data.token);
       return data.token;
     },
     botLogin() {

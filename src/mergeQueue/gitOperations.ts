@@ -89,7 +89,7 @@ export function createMergeQueueGit(
     },
     async diff(t, baseBranch, headSha, from) {
       const range = from ? [from, headSha] : [`${remoteBase(baseBranch)}...${headSha}`];
-      return runGit(['diff', '--no-color', '--no-ext-diff', ...range], {
+      return runGit(['diff', '--no-color', '--no-ext-diff', '--no-textconv', ...range], {
         cwd: mirrorPath(place(t)),
       });
     },
@@ -302,9 +302,12 @@ async function patchId(
     const key = `${mergeBase}:${sha}`;
     const seen = known.get(key);
     if (seen) return seen;
-    const diff = await runGit(['diff', '--no-color', '--no-ext-diff', mergeBase, sha], {
-      cwd: mirror,
-    });
+    const diff = await runGit(
+      ['diff', '--no-color', '--no-ext-diff', '--no-textconv', mergeBase, sha],
+      {
+        cwd: mirror,
+      },
+    );
     const id = createHash('sha256').update(normalizePatch(diff)).digest('hex');
     if (known.size > 5_000) known.clear();
     known.set(key, id);

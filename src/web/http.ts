@@ -1,3 +1,4 @@
+import { secrets } from '../secrets/registry.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -30,9 +31,11 @@ export function send(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string | Buffer,
+  content: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
+  // The page is text the app writes like any other: no secret value it holds leaves in it.
+  const body = typeof content === 'string' ? secrets.redact(content) : content;
   res.writeHead(status, {
     ...securityHeaders,
     'cache-control': 'no-store',

@@ -1,3 +1,4 @@
+import { secrets } from '../secrets/registry.js';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
@@ -26,7 +27,7 @@ interface Client {
 }
 
 function write(client: Client, text: string) {
-  if (!client.res.writableEnded && !client.res.destroyed) client.res.write(text);
+  if (!client.res.writableEnded && !client.res.destroyed) client.res.write(secrets.redact(text));
 }
 
 export function contentVersion(fragment: string): string {

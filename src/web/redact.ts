@@ -1,3 +1,6 @@
+import { redactedMark } from '../secrets/redact.js';
+import { secrets } from '../secrets/registry.js';
+
 /**
  * Defence in depth for free text shown on the page (errors, reasons, mail):
  * no code path should put a credential there, but a git or HTTP error can
@@ -17,10 +20,14 @@ const secretPatterns: RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
 ];
 
-export const redactedMark = '[redacted]';
+export { redactedMark };
 
+/** Every secret value the app holds, then anything shaped like one. */
 export function redactSecrets(text: string): string {
-  return secretPatterns.reduce((out, pattern) => out.replace(pattern, redactedMark), text);
+  return secretPatterns.reduce(
+    (out, pattern) => out.replace(pattern, redactedMark),
+    secrets.redact(text),
+  );
 }
 
 export function redactOptional(text: string | null | undefined): string | null {

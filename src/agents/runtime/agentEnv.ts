@@ -7,33 +7,14 @@
  * even when the repository's `.github/factory.yml` lists it under `agentEnv`.
  */
 
+import { isSecretName } from '../../config/secretNames.js';
+
+export { isSecretName };
+
 type Source = Readonly<Record<string, string | undefined>>;
 
 /** Passed through from the app's environment when set. */
 const systemNames = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TERM', 'TMPDIR', 'TZ', 'USER', 'SHELL'];
-
-/** Never given to an agent, whatever asks for them. */
-const forbiddenNames = new Set([
-  'PRIVATE_KEY',
-  'PRIVATE_KEY_PATH',
-  'WEBHOOK_SECRET',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'GITHUB_TOKEN',
-  'GH_TOKEN',
-  'GH_ENTERPRISE_TOKEN',
-  'GITHUB_ENTERPRISE_TOKEN',
-  'STATUS_PAGE_TOKEN',
-  'TEST_DATABASE_URL',
-  'TEST_REDIS_URL',
-  'NODE_OPTIONS',
-  'LD_PRELOAD',
-  'LD_LIBRARY_PATH',
-]);
-
-/** Names that look like credentials or connection strings. */
-const secretPattern =
-  /SECRET|TOKEN|PASSW|PRIVATE|CREDENTIAL|KEY|AUTH|COOKIE|SESSION|DSN|DATABASE|REDIS|POSTGRES|PGPASS/i;
 
 /** Set for every agent: no telemetry, auto-update or other calls home; Factory tools listed directly. */
 export const fixedAgentEnv: Readonly<Record<string, string>> = {
@@ -63,10 +44,6 @@ export interface AgentEnv {
   env: Record<string, string>;
   /** Names asked for but refused as secrets, for the log. */
   refused: string[];
-}
-
-export function isSecretName(name: string): boolean {
-  return forbiddenNames.has(name.toUpperCase()) || secretPattern.test(name);
 }
 
 export function buildAgentEnv(input: AgentEnvInput): AgentEnv {

@@ -19,7 +19,7 @@ import type { BudgetCut } from '../runtime/modelProxy/budgetDecision.js';
 import { repoBudgets } from '../runtime/modelProxy/repoBudgets.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
-import { commandEnvironment, runCommands, type CommandResult } from './commands.js';
+import { loggedCommandEnvironment, runCommands, type CommandResult } from './commands.js';
 import { taskPrompts, testFeedbackPrompt } from './prompt.js';
 import { closeInterruptedRun, findInterruptedRun } from './interruptedRun.js';
 import { ensurePullRequest, type EnsuredPullRequest } from './pullRequest.js';
@@ -84,7 +84,10 @@ export async function runAttempt(flow: FlowServices, input: AttemptInput): Promi
 
   const commandOptions = {
     cwd: worktree.path,
-    env: commandEnvironment(config.agentEnv),
+    env: loggedCommandEnvironment(config.agentEnv, flow.deps.log, {
+      epic: epic.issueNumber,
+      task: task.issueNumber,
+    }),
     timeoutMs: flow.commandTimeoutMs,
     jail: flow.jail,
   };

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { Logger } from '../../logger.js';
+import { repoAgentEnv, type AgentEnv } from '../runtime/agentEnv.js';
 import type { Jail, JailedCommand } from '../runtime/jail/jail.js';
 
 /**
@@ -130,16 +132,34 @@ export async function runCommands(
 /**
  * The environment of repository commands: the same allow-list idea as the
  * agent's (PATH, HOME, locale, temp dir) plus the variables the repository
- * config names in `agentEnv`.
+ * config names in `agentEnv` — with secret-looking names refused exactly as
+ * for agents (`repoAgentEnv`), since a test's output (`env`) is posted on the issue.
  */
 export function commandEnvironment(
   allowedNames: readonly string[],
   source: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
+): AgentEnv {
   const env: Record<string, string> = { CI: 'true' };
-  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ', ...allowedNames]) {
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TERM', 'TMPDIR', 'TZ']) {
     const value = source[name];
     if (value !== undefined) env[name] = value;
+  }
+  const named = repoAgentEnv(allowedNames, source);
+  return { env: { ...env, ...named.env }, refused: named.refused };
+}
+
+/** The command environment, with what was refused said in the log. */
+export function loggedCommandEnvironment(
+  allowedNames: readonly string[],
+  log: Pick<Logger, 'warn'>,
+  context: Record<string, unknown>,
+): Record<string, string> {
+  const { env, refused } = commandEnvironment(allowedNames);
+  if (refused.length > 0) {
+    log.warn(
+      { ...context, refused },
+      'refused secret-looking agentEnv variables for setup/test commands; remove them from .github/factory.yml',
+    );
   }
   return env;
 }

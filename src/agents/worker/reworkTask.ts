@@ -18,7 +18,7 @@ import { answerMailTool, nextMailTurn } from '../../mail/agentMail.js';
 import { repoAgentEnv } from '../runtime/agentEnv.js';
 import type { AgentRunResult } from '../runtime/types.js';
 import type { FlowServices } from '../flow/services.js';
-import { commandEnvironment, runCommands } from './commands.js';
+import { loggedCommandEnvironment, runCommands } from './commands.js';
 import {
   taskContext,
   testFeedbackPrompt,
@@ -191,7 +191,10 @@ async function runReworkRound(
   let result = await runAgent(prompts.prompt, resume);
   const commandOptions = {
     cwd: worktree.path,
-    env: commandEnvironment(config.agentEnv),
+    env: loggedCommandEnvironment(config.agentEnv, flow.deps.log, {
+      epic: epic.issueNumber,
+      task: task.issueNumber,
+    }),
     timeoutMs: flow.commandTimeoutMs,
     jail: flow.jail,
   };

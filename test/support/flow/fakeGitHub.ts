@@ -50,12 +50,18 @@ export class FakeGitHub {
   private nextNumber = 1;
   private nextId = 9_000_001;
   private readonly scope: nock.Scope;
+  /** Every request that changed something (not GET), with its body as sent. */
+  readonly sentWrites: Array<{ method: string; path: string; body: string }> = [];
 
   constructor(private readonly options: FakeGitHubOptions) {
     this.config = options.config;
     const base = `/repos/${options.owner}/${options.repo}`;
     const path = (rest: string) => new RegExp(`^${escape(base)}${rest}(\\?.*)?$`);
     this.scope = nock(githubApi).persist();
+    this.scope.on('request', (request: { method?: string; path?: string }, _i, body: string) => {
+      if (request.method !== 'GET')
+        this.sentWrites.push({ method: request.method ?? '', path: request.path ?? '', body });
+    });
     this.scope
       .get(new RegExp(`^${escape(base)}$`))
       .reply(200, () => ({

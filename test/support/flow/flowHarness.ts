@@ -10,6 +10,7 @@ import type { Database, DatabaseHandle } from '../../../src/db/connection.js';
 import { upsertEpicFromIssue } from '../../../src/db/epics.js';
 import type { Epic } from '../../../src/db/schema.js';
 import type { FactoryDeps } from '../../../src/deps.js';
+import type { Logger } from '../../../src/logger.js';
 import { JobQueues } from '../../../src/queues/producer.js';
 import { startQueueWorkers, type QueueWorkers } from '../../../src/queues/workers.js';
 import { createTestDatabase } from '../database.js';
@@ -52,6 +53,10 @@ export async function createFlowHarness(options: {
   config?: string;
   files?: Record<string, string>;
   env?: Record<string, string>;
+  /** The app's logger (default: a silent one). */
+  log?: Logger;
+  /** The Octokit class installation clients are made from (default: TestProbotOctokit). */
+  octokit?: typeof TestProbotOctokit;
 }): Promise<FlowHarness> {
   useNock();
   const temp = mkdtempSync(path.join(os.tmpdir(), 'factory-flow-'));
@@ -70,7 +75,8 @@ export async function createFlowHarness(options: {
   const database: DatabaseHandle & { url?: string } = await createTestDatabase('postgres');
   const prefix = testRedisPrefix('flow');
   const queues = JobQueues.connect(testRedisUrl, prefix);
-  const log = pino({ level: process.env.FLOW_TEST_LOG ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.FLOW_TEST_LOG ?? 'silent' });
+  const Octokit = options.octokit ?? TestProbotOctokit;
   const worktreeRoot = path.join(temp, 'worktrees');
   const deps: FactoryDeps = {
     env: parseEnv({
@@ -82,8 +88,7 @@ export async function createFlowHarness(options: {
     db: database.db,
     queues,
     github: {
-      forInstallation: async () =>
-        new TestProbotOctokit({ auth: { token: 'test-installation-token' } }),
+      forInstallation: async () => new Octokit({ auth: { token: 'test-installation-token' } }),
       installationToken: async () => flowToken,
       botLogin: async () => flowBot,
     },

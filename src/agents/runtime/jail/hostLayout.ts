@@ -1,14 +1,7 @@
-import {
-  existsSync,
-  lstatSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { lstatSync, mkdtempSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { prepareAgentGitView } from '../../../git/agentGitView.js';
 import {
   hiddenSystemPaths,
   systemFolderCandidates,
@@ -49,35 +42,22 @@ export function systemLayout(): Pick<JailPlan, 'systemFolders' | 'hidden' | 'emp
 }
 
 /**
- * The git directories a worktree needs inside the jail so `git status`, `diff`
- * and `log` work there. A plain repository keeps `.git` inside the worktree
- * (already mounted with it). A linked worktree's `.git` is a file naming
- * `<mirror>/worktrees/<name>`, whose `commondir` is the mirror's git directory:
- * the mirror is mounted read-only — the agent can plant no config, hook or
- * attribute there for the app's own git to obey — and the worktree's own
- * administrative folder (index, HEAD) writable for a worker, so staging works.
- * Commits of the agent's own need objects it can write: that is the agent git
- * view (jail-git), which replaces this when it lands.
+ * The git a worktree shows inside the jail, so `git status`, `diff`, `log` and
+ * the agent's own commits work there. A plain repository keeps `.git` inside
+ * the worktree (already mounted with it). A linked worktree of a mirror gets
+ * the agent's own git view (`src/git/agentGitView.ts`) bound over its `.git`,
+ * with the mirror's objects read-only: the mirror's config, hooks and info and
+ * the worktree's administrative folder — everything the app's git reads — are
+ * not in the jail at all, so nothing can be planted there.
  */
 export function worktreeGitMounts(worktree: string, writable: boolean): JailMount[] {
-  const dotGit = path.join(worktree, '.git');
-  let text: string;
-  try {
-    if (!lstatSync(dotGit).isFile()) return [];
-    text = readFileSync(dotGit, 'utf8');
-  } catch {
-    return [];
-  }
-  const match = /^gitdir:\s*(.+)$/m.exec(text);
-  if (!match?.[1]) return [];
-  const adminDir = path.resolve(worktree, match[1].trim());
-  const commonFile = path.join(adminDir, 'commondir');
-  const common = existsSync(commonFile)
-    ? path.resolve(adminDir, readFileSync(commonFile, 'utf8').trim())
-    : adminDir;
-  const mounts: JailMount[] = [{ path: common, writable: false }];
-  if (adminDir !== common) mounts.push({ path: adminDir, writable });
-  return mounts;
+  const view = prepareAgentGitView(worktree);
+  if (!view) return [];
+  return [
+    { path: view.objects, writable: false },
+    { path: view.gitDir, writable },
+    { path: path.join(worktree, '.git'), source: view.dotGitFile, writable: false },
+  ];
 }
 
 function emptyFile(): string {

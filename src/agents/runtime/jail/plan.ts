@@ -13,6 +13,8 @@ export interface JailMount {
   /** A folder or file on the host, mounted at the same path inside. */
   path: string;
   writable: boolean;
+  /** Mount this host file or folder at `path` instead (the agent's own `.git` over the worktree's). */
+  source?: string;
 }
 
 export interface JailPlan {
@@ -92,7 +94,7 @@ export function bwrapArguments(plan: JailPlan): string[] {
   // Outer folders first, so a read-only parent never covers a writable child.
   const mounts = [...plan.mounts].sort((a, b) => depth(a.path) - depth(b.path));
   for (const mount of mounts)
-    args.push(mount.writable ? '--bind' : '--ro-bind', mount.path, mount.path);
+    args.push(mount.writable ? '--bind' : '--ro-bind', mount.source ?? mount.path, mount.path);
   if (plan.sockets) args.push('--bind', plan.sockets.hostFolder, plan.sockets.jailFolder);
   args.push('--clearenv');
   for (const [name, value] of Object.entries(plan.env)) args.push('--setenv', name, value);
