@@ -6,6 +6,7 @@ import { decideBudget, type BudgetCut, type RunBudgets, type Spend } from './bud
 import { forward, type Upstream } from './forward.js';
 import { costUsd } from './pricing.js';
 import { refuse } from './refusal.js';
+import { secrets } from '../../../secrets/registry.js';
 import { mintRunToken, presentedToken, sameToken } from './runToken.js';
 import type { ServedUsage } from './servedUsage.js';
 
@@ -101,6 +102,8 @@ class Run implements ProxyRun {
     private readonly budgets: RunBudgets,
   ) {
     this.log = config.log.child({ runId: owner.runId, part: 'model-proxy' });
+    // The jail's env holds it: an agent printing `env` into a comment or a log shows [redacted].
+    secrets.add(this.token);
   }
 
   served = () => this.entries;
@@ -128,6 +131,8 @@ class Run implements ProxyRun {
     this.open = false;
     await Promise.all([...this.listeners].map((listener) => listener.close()));
     await Promise.all([...this.writes]);
+    // Dead now, so it can no longer matter; forgetting it keeps the registry small.
+    secrets.remove(this.token);
   }
 
   private server(): http.Server {
