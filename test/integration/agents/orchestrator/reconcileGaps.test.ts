@@ -172,17 +172,19 @@ describe('reconciliation of what GitHub never delivered', { timeout: 120_000 }, 
     await runReconcile(h.deps, { epicId: epic.id, passKey: 'c2', checksSettleMs: 0 });
     expect(await queueJobs(epic.id)).toHaveLength(1);
 
-    // The queue looks (as the woken job does): nothing more to repair.
+    // The queue looks (as the woken job does), right when the check had finished: nothing more.
+    const checkFinishedAt = new Date(
+      (first.repairs[0]?.repair as { finishedAt: string }).finishedAt,
+    );
     await h.database.db
       .update(mergeQueueEntries)
-      .set({ lastStepAt: new Date(Date.now() + 1_000) })
+      .set({ lastStepAt: checkFinishedAt })
       .where(eq(mergeQueueEntries.epicId, epic.id));
     expect(
       (await runReconcile(h.deps, { epicId: epic.id, passKey: 'c3', checksSettleMs: 0 })).repairs,
     ).toEqual([]);
 
     // A commit status finishes later (another CI); its webhook is lost too.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await octokit.rest.repos.createCommitStatus({
       ...gh(),
       sha: pull.headSha,
