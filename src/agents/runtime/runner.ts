@@ -34,6 +34,7 @@ import {
   type UsageByModel,
 } from './runRecords.js';
 import { retryInfrastructure, writeIfYouCan } from './infrastructureRetry.js';
+import { beatWhileRunning } from './heartbeatTimer.js';
 import { InvalidOutputError, TimeoutError } from './runErrors.js';
 import { createJail, JailUnavailableError, type EngineJail, type Jail } from './jail/jail.js';
 import { sessionTranscriptExists } from './sessionTranscript.js';
@@ -231,9 +232,11 @@ async function runOnce(
 
   const state = newEngineRunState();
   let thrown: unknown;
-  let lastBeat = Date.now();
   let savedSession: string | undefined;
-  const beatEvery = config.heartbeatIntervalMs ?? 10_000;
+  const beats = beatWhileRunning(
+    () => writeIfYouCan(log, 'write a heartbeat', () => heartbeat(config.db, request.agentId)),
+    config.heartbeatIntervalMs ?? 10_000,
+  );
   let jailed: EngineJail | undefined;
   try {
     const prompt =
@@ -246,15 +249,11 @@ async function runOnce(
       options: engineOptions(config, request, extras, controller, { resume, jailed }, log),
     })) {
       observe(state, message);
-      // Neither write may fail the run (a database restart is not the agent's failure).
+      // Neither this write nor a heartbeat may fail the run (a database restart is not the agent's failure).
       const sessionId = state.sessionId;
       if (sessionId && sessionId !== savedSession) {
         const save = () => saveSession(config.db, request.agentId, runId, sessionId);
         if (await writeIfYouCan(log, 'save the session id', save)) savedSession = sessionId;
-      }
-      if (Date.now() - lastBeat >= beatEvery) {
-        lastBeat = Date.now();
-        await writeIfYouCan(log, 'write a heartbeat', () => heartbeat(config.db, request.agentId));
       }
     }
   } catch (error) {
@@ -262,6 +261,7 @@ async function runOnce(
   } finally {
     clearTimeout(timer);
     cancelled.removeEventListener('abort', onCancel);
+    await beats.stop();
     await jailed?.close();
   }
   if (thrown instanceof JailUnavailableError) {
