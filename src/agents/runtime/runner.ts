@@ -26,6 +26,7 @@ import {
   type UsageByModel,
 } from './runRecords.js';
 import { retryInfrastructure, writeIfYouCan } from './infrastructureRetry.js';
+import { beatWhileRunning } from './heartbeatTimer.js';
 import { BudgetReachedError, InvalidOutputError, TimeoutError } from './runErrors.js';
 import { createJail, JailUnavailableError, type EngineJail, type Jail } from './jail/jail.js';
 import type { Limits } from './modelProxy/budgetDecision.js';
@@ -250,9 +251,11 @@ async function runOnce(
 
   const state = newEngineRunState();
   let thrown: unknown;
-  let lastBeat = Date.now();
   let savedSession: string | undefined;
-  const beatEvery = config.heartbeatIntervalMs ?? 10_000;
+  const beats = beatWhileRunning(
+    () => writeIfYouCan(log, 'write a heartbeat', () => heartbeat(config.db, request.agentId)),
+    config.heartbeatIntervalMs ?? 10_000,
+  );
   let jailed: EngineJail | undefined;
   try {
     const prompt =
@@ -265,15 +268,11 @@ async function runOnce(
       options: engineOptions(config, request, extras, controller, { resume, jailed }, log),
     })) {
       observe(state, message);
-      // Neither write may fail the run (a database restart is not the agent's failure).
+      // Neither this write nor a heartbeat may fail the run (a database restart is not the agent's failure).
       const sessionId = state.sessionId;
       if (sessionId && sessionId !== savedSession) {
         const save = () => saveSession(config.db, request.agentId, proxyRun.owner.runId, sessionId);
         if (await writeIfYouCan(log, 'save the session id', save)) savedSession = sessionId;
-      }
-      if (Date.now() - lastBeat >= beatEvery) {
-        lastBeat = Date.now();
-        await writeIfYouCan(log, 'write a heartbeat', () => heartbeat(config.db, request.agentId));
       }
     }
   } catch (error) {
@@ -281,6 +280,7 @@ async function runOnce(
   } finally {
     clearTimeout(timer);
     cancelled.removeEventListener('abort', onCancel);
+    await beats.stop();
     await jailed?.close();
   }
   if (thrown instanceof JailUnavailableError) {

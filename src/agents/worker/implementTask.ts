@@ -52,6 +52,13 @@ export async function implementTask(
     if (!admission.admitted) return admission.stale ? 'stale' : 'waiting';
     found = await getTask(db, found.id);
   }
+  if (found.attempts === payload.attempt && found.state === 'REVIEW' && found.prNumber !== null) {
+    // This attempt opened its PR, and the job stopped before the merge queue heard of it
+    // (Redis down at that moment, the job retried as infrastructure): finish that handover.
+    const epic = await findEpic(db, found.epicId);
+    if (epic) await handToMergeQueue(flow, epic, found.id, found.prNumber);
+    return 'review';
+  }
   if (
     found.attempts !== payload.attempt ||
     (found.state !== 'ASSIGNED' && found.state !== 'IN_PROGRESS')
@@ -132,7 +139,6 @@ async function recordOutcome(
   maxAttempts: number,
 ): Promise<ImplementResult> {
   const { db } = flow.deps;
-  const ref = { installationId: epic.installationId, owner: epic.repoOwner, repo: epic.repoName };
   if (outcome.kind === 'opened') {
     const { pullRequest } = outcome;
     await transitionTask(db, task.id, 'REVIEW', {
@@ -144,12 +150,7 @@ async function recordOutcome(
         failureReason: null,
       },
     });
-    await queuePullRequest(flow.deps, {
-      epicId: epic.id,
-      ...ref,
-      taskId: task.id,
-      prNumber: pullRequest.number,
-    });
+    // The records first: the queue's wake-up needs Redis, and a job stopped there is resumed above.
     await recordDecision(db, {
       decision: `opened PR #${pullRequest.number} for task #${task.issueNumber}`,
       reasoning: `Checks: ${outcome.checks.map((c) => `${c.command} ${c.ok ? 'passed' : 'failed'}`).join(', ') || 'none configured'}`,
@@ -163,6 +164,7 @@ async function recordOutcome(
       epicId: epic.id,
       taskId: task.id,
     });
+    await handToMergeQueue(flow, epic, task.id, pullRequest.number);
     await flow.refreshProgress(epic, `task-${task.id}-REVIEW-${pullRequest.headSha.slice(0, 12)}`);
     return 'review';
   }
@@ -242,4 +244,16 @@ async function recordOutcome(
   await transitionTask(db, task.id, 'FAILED', { from: 'IN_PROGRESS', reason: outcome.reason });
   await flow.refreshProgress(epic, `task-${task.id}-a${task.attempts}-FAILED`);
   return 'failed';
+}
+
+/** Puts the task's PR in the epic's merge queue and wakes it; safe to repeat. */
+async function handToMergeQueue(flow: FlowServices, epic: Epic, taskId: number, prNumber: number) {
+  await queuePullRequest(flow.deps, {
+    epicId: epic.id,
+    installationId: epic.installationId,
+    owner: epic.repoOwner,
+    repo: epic.repoName,
+    taskId,
+    prNumber,
+  });
 }

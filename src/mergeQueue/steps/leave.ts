@@ -1,3 +1,4 @@
+import { closedWithoutMergeReason } from '../../domain/closedPullRequest.js';
 import { taskStateMachine } from '../../domain/taskStateMachine.js';
 import { ensureComment } from '../../github/index.js';
 import { leaveQueue } from '../entries.js';
@@ -11,7 +12,7 @@ export async function blockClosed(
   step: Extract<NextStep, { kind: 'block-closed' }>,
 ): Promise<void> {
   const { deps, entry, task } = ctx;
-  const reason = `PR #${entry.prNumber} was closed without being merged`;
+  const reason = closedWithoutMergeReason(entry.prNumber);
   if (taskStateMachine.canTransition(task.state, 'BLOCKED')) {
     await moveHeadTask(ctx, task.state, 'BLOCKED', reason);
   }

@@ -128,8 +128,16 @@ describe('retries and crashes never duplicate work', () => {
       opened.branch,
     ]);
 
-    // Another job for the same attempt now does nothing.
-    expect(await implementTask(harness.flow, payload, job)).toBe('stale');
+    // Another job for the same attempt (a retry after Redis failed at the hand-over) only
+    // makes sure the merge queue has the PR: nothing new on GitHub, the attempt unchanged.
+    expect(await implementTask(harness.flow, payload, job)).toBe('review');
+    expect(harness.github.writes.filter((w) => w.startsWith('POST pull'))).toHaveLength(1);
+    expect(await getTask(harness.deps.db, opened.id)).toMatchObject({
+      state: 'REVIEW',
+      attempts: 1,
+    });
+    // A job of another attempt still does nothing.
+    expect(await implementTask(harness.flow, { ...payload, attempt: 2 }, job)).toBe('stale');
   });
 
   it('waits for plan approval when the repository asks for it', async () => {

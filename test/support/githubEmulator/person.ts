@@ -7,6 +7,8 @@ import {
   createComment,
   createIssue,
   removeLabel,
+  removeSubIssue,
+  reopenIssue,
   updateComment,
 } from './issueActions.js';
 import { announcePush, createReview, mergePull } from './pullActions.js';
@@ -57,6 +59,22 @@ export class Person {
 
   close(number: number) {
     closeIssue(this.state, this.repo, this.state.issue(this.repo, number), this.user);
+  }
+
+  /** Reopens an issue or a pull request closed without merging. */
+  reopen(number: number) {
+    reopenIssue(this.state, this.repo, this.state.issue(this.repo, number), this.user);
+  }
+
+  removeSubIssue(parentNumber: number, childNumber: number) {
+    const child = this.state.issue(this.repo, childNumber);
+    return removeSubIssue(
+      this.state,
+      this.repo,
+      this.state.issue(this.repo, parentNumber),
+      child.id,
+      this.user,
+    );
   }
 
   addSubIssue(parentNumber: number, childNumber: number) {

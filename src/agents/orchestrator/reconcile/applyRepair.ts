@@ -69,18 +69,57 @@ export async function applyRepair(deps: OrchestratorDeps, ctx: RepairContext, re
         jobId: jobIds.forEntity('advance-merge-queue', epic.id, 'head', repair.headSha),
       });
       return;
+    case 'pr-reopened':
+      // What `pull_request.reopened` does: the queue re-reads the PR and takes it back.
+      await deps.queues.enqueue(
+        'advance-merge-queue',
+        { ...ref, reopened: repair.prNumber },
+        {
+          jobId: jobIds.forEntity(
+            'advance-merge-queue',
+            epic.id,
+            'reopened',
+            repair.prNumber,
+            ctx.passKey,
+          ),
+        },
+      );
+      return;
+    case 'checks-finished':
+      // What `check_run.completed` / `status` does: wake the queue, which reads the checks itself.
+      await deps.queues.enqueue('advance-merge-queue', ref, {
+        jobId: jobIds.forEntity(
+          'advance-merge-queue',
+          epic.id,
+          'checks',
+          repair.headSha,
+          Date.parse(repair.finishedAt),
+        ),
+      });
+      return;
     case 'detach-task':
     case 'pr-gone':
+    case 'task-issue-closed':
       if (task) await blockAndEscalate(deps, ctx, task, repair);
       return;
   }
 }
 
+const nextStepFor: Record<BlockingRepair['kind'], string> = {
+  'detach-task':
+    'Add the issue back as a sub-issue of this epic and comment `/factory retry` on it, or leave it parked.',
+  'pr-gone': 'Comment `/factory retry` on the task for a fresh attempt.',
+  'task-issue-closed':
+    'Reopen the issue and comment `/factory retry` on it to go on with the task, or leave it parked.',
+};
+
+type BlockingRepair = Extract<Repair, { kind: 'detach-task' | 'pr-gone' | 'task-issue-closed' }>;
+
 async function blockAndEscalate(
   deps: OrchestratorDeps,
   ctx: RepairContext,
   task: Task,
-  repair: Extract<Repair, { kind: 'detach-task' | 'pr-gone' }>,
+  repair: BlockingRepair,
 ) {
   const reason = explain(repair);
   if (task.state !== 'BLOCKED' && taskStateMachine.canTransition(task.state, 'BLOCKED')) {
@@ -94,11 +133,7 @@ async function blockAndEscalate(
     cause: `${repair.kind}:${task.id}`,
     labels: ctx.config.labels,
     blockedIssueNumber: task.issueNumber,
-    message: `${reason[0]?.toUpperCase()}${reason.slice(1)}, so task #${task.issueNumber} is parked as BLOCKED. ${
-      repair.kind === 'detach-task'
-        ? 'Add the issue back as a sub-issue of this epic and comment `/factory retry` on it, or leave it parked.'
-        : 'Comment `/factory retry` on the task for a fresh attempt.'
-    }`,
+    message: `${reason[0]?.toUpperCase()}${reason.slice(1)}, so task #${task.issueNumber} is parked as BLOCKED. ${nextStepFor[repair.kind]}`,
   });
 }
 
@@ -118,5 +153,11 @@ function explain(repair: Repair): string {
       return `PR #${repair.prNumber} has a new head ${repair.headSha.slice(0, 7)} (missed synchronize) — the merge queue looks again`;
     case 'pr-gone':
       return `PR #${repair.prNumber} no longer exists`;
+    case 'pr-reopened':
+      return `PR #${repair.prNumber} is open again and no webhook said so (missed pull_request.reopened) — the merge queue takes it back`;
+    case 'task-issue-closed':
+      return `issue #${repair.issueNumber} was closed by a person while its task was unfinished (no webhook reports that)`;
+    case 'checks-finished':
+      return `a check on PR #${repair.prNumber} (${repair.headSha.slice(0, 7)}) finished at ${repair.finishedAt}, after the merge queue last looked, and no webhook said so (missed check_run / status) — the merge queue looks again`;
   }
 }

@@ -1,5 +1,6 @@
 import type { EpicState, TaskState } from '../../../db/schema.js';
 import type { RepoConfig } from '../../../config/repoConfig.js';
+import { blockedByClosedPullRequest } from '../../../domain/closedPullRequest.js';
 import { epicStateLabel } from '../../../github/stateLabels.js';
 
 /**
@@ -13,6 +14,8 @@ export interface EpicRecord {
   epicId: number;
   state: EpicState;
   issueNumber: number;
+  /** The head of the epic's merge queue and when the queue last looked at it (its last step). */
+  queueHead?: { taskId: number; lookedAt: Date | null };
 }
 
 export interface TaskRecord {
@@ -22,6 +25,7 @@ export interface TaskRecord {
   state: TaskState;
   prNumber: number | null;
   headSha: string | null;
+  blockedReason: string | null;
 }
 
 export interface SubIssueView {
@@ -29,6 +33,16 @@ export interface SubIssueView {
   number: number;
   title: string;
   body: string;
+  state: 'open' | 'closed';
+}
+
+/**
+ * The checks and statuses on the queue head's commit, reduced to when the
+ * last of them finished (null while none has).
+ */
+export interface HeadChecksView {
+  headSha: string;
+  lastFinishedAt: Date | null;
 }
 
 export type PullView =
@@ -41,6 +55,17 @@ export interface GitHubEpicView {
   issue?: { state: 'open' | 'closed'; labels: readonly string[] } | { state: 'gone' };
   subIssues?: readonly SubIssueView[];
   pulls: ReadonlyMap<number, PullView>;
+  headChecks?: HeadChecksView;
+}
+
+export interface DiffTiming {
+  now: Date;
+  /**
+   * How long a finished check is left to its own webhook before it counts as
+   * missed: a delivery in flight wakes the queue by itself, and a repair on top
+   * of it would be noise. It also absorbs clock skew between GitHub and us.
+   */
+  settleMs: number;
 }
 
 export type Repair =
@@ -56,7 +81,16 @@ export type Repair =
       mergedSha: string | null;
     }
   | { kind: 'pr-updated'; taskId: number; prNumber: number; headSha: string }
-  | { kind: 'pr-gone'; taskId: number; prNumber: number };
+  | { kind: 'pr-gone'; taskId: number; prNumber: number }
+  | { kind: 'pr-reopened'; taskId: number; prNumber: number; headSha: string }
+  | { kind: 'task-issue-closed'; taskId: number; issueNumber: number }
+  | {
+      kind: 'checks-finished';
+      taskId: number;
+      prNumber: number;
+      headSha: string;
+      finishedAt: string;
+    };
 
 const finishedTask: readonly TaskState[] = ['COMPLETED', 'FAILED'];
 
@@ -65,6 +99,7 @@ export function diffEpic(
   tasks: readonly TaskRecord[],
   github: GitHubEpicView,
   labels: RepoConfig['labels'],
+  timing: DiffTiming = { now: new Date(), settleMs: 0 },
 ): Repair[] {
   const issueRepairs = diffEpicIssue(epic, github.issue, labels);
   // A cancelled epic needs nothing else repaired.
@@ -73,6 +108,8 @@ export function diffEpic(
     ...issueRepairs,
     ...diffSubIssues(epic, tasks, github.subIssues),
     ...tasks.flatMap((task) => diffPull(task, github.pulls)),
+    ...diffClosedTaskIssues(epic, tasks, github),
+    ...diffHeadChecks(epic, tasks, github, timing),
   ];
 }
 
@@ -136,10 +173,75 @@ function diffPull(task: TaskRecord, pulls: ReadonlyMap<number, PullView>): Repai
       },
     ];
   }
+  // Blocked because a person closed it, and open again: the missed `pull_request.reopened`.
+  if (task.state === 'BLOCKED' && blockedByClosedPullRequest(task.blockedReason, prNumber)) {
+    return [{ kind: 'pr-reopened', taskId: task.taskId, prNumber, headSha: pull.headSha }];
+  }
   if (task.state === 'REVIEW' && task.headSha !== null && pull.headSha !== task.headSha) {
     return [{ kind: 'pr-updated', taskId: task.taskId, prNumber, headSha: pull.headSha }];
   }
   return [];
+}
+
+/**
+ * A task whose issue a person closed while its work was unfinished. GitHub
+ * closes a task's issue itself when its PR merges (`Closes #n`): that is the
+ * merge, which `pr-closed` repairs, so a task with a PR counts only once its
+ * PR was read this pass and is not merged.
+ */
+function diffClosedTaskIssues(
+  epic: EpicRecord,
+  tasks: readonly TaskRecord[],
+  github: GitHubEpicView,
+): Repair[] {
+  if (!github.subIssues || epic.state === 'PLANNING') return [];
+  const closed = new Set(github.subIssues.filter((s) => s.state === 'closed').map((s) => s.number));
+  return tasks.flatMap((task): Repair[] => {
+    if (!closed.has(task.issueNumber) || finishedTask.includes(task.state)) return [];
+    if (task.state === 'BLOCKED') return [];
+    if (task.prNumber !== null) {
+      const pull = github.pulls.get(task.prNumber);
+      if (!pull || (pull.state === 'closed' && pull.merged)) return [];
+    }
+    return [{ kind: 'task-issue-closed', taskId: task.taskId, issueNumber: task.issueNumber }];
+  });
+}
+
+/**
+ * A check run or status on the queue head's commit that finished after the
+ * queue last looked, long enough ago that its webhook would have woken the
+ * queue by now: the missed `check_run` / `status`. Only the head: PRs behind
+ * it are not looked at until they get there, so their "last look" says
+ * nothing. Once the woken queue looks again, its last step is newer than the
+ * check, and further passes find nothing.
+ */
+function diffHeadChecks(
+  epic: EpicRecord,
+  tasks: readonly TaskRecord[],
+  github: GitHubEpicView,
+  timing: DiffTiming,
+): Repair[] {
+  const head = epic.queueHead;
+  const checks = github.headChecks;
+  if (!head || !checks?.lastFinishedAt) return [];
+  const task = tasks.find((t) => t.taskId === head.taskId);
+  if (!task || task.state !== 'REVIEW' || task.prNumber === null) return [];
+  const pull = github.pulls.get(task.prNumber);
+  // A head the records do not know yet is `pr-updated`'s to repair.
+  if (pull?.state !== 'open' || pull.headSha !== checks.headSha || pull.headSha !== task.headSha)
+    return [];
+  const finishedAt = checks.lastFinishedAt;
+  if (head.lookedAt && finishedAt.getTime() <= head.lookedAt.getTime()) return [];
+  if (timing.now.getTime() - finishedAt.getTime() < timing.settleMs) return [];
+  return [
+    {
+      kind: 'checks-finished',
+      taskId: task.taskId,
+      prNumber: task.prNumber,
+      headSha: checks.headSha,
+      finishedAt: finishedAt.toISOString(),
+    },
+  ];
 }
 
 /** The pull requests worth looking at: those of tasks not yet finished. */

@@ -14,8 +14,15 @@ const subIssuesSchema = z.array(
     number: z.number(),
     title: z.string(),
     body: z.string().nullish(),
+    state: z.enum(['open', 'closed']).default('open'),
   }),
 );
+const checkRunsSchema = z.object({
+  check_runs: z.array(z.object({ completed_at: z.string().nullish() })),
+});
+const combinedStatusSchema = z.object({
+  statuses: z.array(z.object({ state: z.string(), updated_at: z.string().nullish() })),
+});
 const pullSchema = z.object({
   state: z.enum(['open', 'closed']),
   merged: z.boolean().nullish(),
@@ -52,6 +59,8 @@ export async function readEpicFromGitHub(
   epic: Epic,
   pullNumbers: readonly number[],
   epicLabel: string,
+  /** The PR at the head of the epic's merge queue, whose checks are read too. */
+  queueHeadPr?: number,
 ): Promise<{ view: GitHubEpicView; complete: boolean }> {
   const repo = `/repos/${epic.repoOwner}/${epic.repoName}`;
   const view: { -readonly [K in keyof GitHubEpicView]: GitHubEpicView[K] } = { pulls: new Map() };
@@ -82,7 +91,54 @@ export async function readEpicFromGitHub(
     const pull = await conditionalGet(octokit, store, `${repo}/pulls/${number}`, projectPull);
     pulls.set(number, pull.value === 'gone' ? { state: 'gone' } : pull.value);
   }
-  return { view: { ...view, pulls }, complete: true };
+  const head = queueHeadPr === undefined ? undefined : pulls.get(queueHeadPr);
+  if (head?.state !== 'open') return { view: { ...view, pulls }, complete: true };
+  if (!budget.take() || !budget.take()) return { view: { ...view, pulls }, complete: false };
+  const [runs, statuses] = await Promise.all([
+    conditionalGet(
+      octokit,
+      store,
+      `${repo}/commits/${head.headSha}/check-runs?per_page=100`,
+      projectCheckRuns,
+    ),
+    conditionalGet(
+      octokit,
+      store,
+      `${repo}/commits/${head.headSha}/status?per_page=100`,
+      projectStatuses,
+    ),
+  ]);
+  const finished = [runs.value, statuses.value].filter(
+    (at): at is string => at !== null && at !== 'gone',
+  );
+  const lastFinishedAt = finished.length
+    ? new Date(Math.max(...finished.map((at) => Date.parse(at))))
+    : null;
+  return {
+    view: { ...view, pulls, headChecks: { headSha: head.headSha, lastFinishedAt } },
+    complete: true,
+  };
+}
+
+/** When the last finished check run finished (ISO), or null. Cached as a string: it goes through JSON. */
+function projectCheckRuns(data: unknown): string | null {
+  return latest(checkRunsSchema.parse(data).check_runs.map((run) => run.completed_at));
+}
+
+/** When the last status other than `pending` was set (ISO), or null. */
+function projectStatuses(data: unknown): string | null {
+  return latest(
+    combinedStatusSchema
+      .parse(data)
+      .statuses.filter((status) => status.state !== 'pending')
+      .map((status) => status.updated_at),
+  );
+}
+
+function latest(times: (string | null | undefined)[]): string | null {
+  const known = times.filter((at): at is string => !!at && !Number.isNaN(Date.parse(at)));
+  if (known.length === 0) return null;
+  return new Date(Math.max(...known.map((at) => Date.parse(at)))).toISOString();
 }
 
 function projectIssue(data: unknown): IssueProjection {
@@ -101,6 +157,7 @@ function projectSubIssues(data: unknown): SubIssueView[] {
     number: sub.number,
     title: sub.title,
     body: sub.body ?? '',
+    state: sub.state,
   }));
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { epics, tasks, type Epic } from '../../../db/schema.js';
+import { epicQueue } from '../../../mergeQueue/entries.js';
 import type { OrchestratorDeps } from '../orchestratorDeps.js';
 import { applyRepair } from './applyRepair.js';
 import { redisReconcileStore, type ReconcileStore } from './conditionalGet.js';
@@ -12,7 +13,15 @@ export interface ReconcileOptions {
   /** Unique per pass (the job id), for the job ids of repairs that may recur. */
   passKey: string;
   store?: ReconcileStore;
+  /** How long a finished check is left to its own webhook; default `checksSettleMs`. */
+  checksSettleMs?: number;
 }
+
+/**
+ * A check's webhook normally wakes the queue within seconds; a minute later
+ * it was lost (or the app was down). Also covers clock skew with GitHub.
+ */
+export const checksSettleMs = 60_000;
 
 export interface ReconcileReport {
   epicsChecked: number[];
@@ -50,7 +59,7 @@ export async function runReconcile(
 
   const report: ReconcileReport = { epicsChecked: [], repairs: [], apiCalls: 0, deferred: [] };
   for (const [index, epic] of ordered.entries()) {
-    const done = await reconcileEpic(deps, epic, store, budget, options.passKey, report);
+    const done = await reconcileEpic(deps, epic, store, budget, options, report);
     if (!done) {
       report.deferred = ordered.slice(index).map((e) => e.id);
       break;
@@ -68,9 +77,10 @@ async function reconcileEpic(
   epic: Epic,
   store: ReconcileStore,
   budget: CallBudget,
-  passKey: string,
+  options: ReconcileOptions,
   report: ReconcileReport,
 ): Promise<boolean> {
+  const { passKey } = options;
   const epicTasks = await deps.db.select().from(tasks).where(eq(tasks.epicId, epic.id));
   const records = epicTasks.map((task) => ({
     taskId: task.id,
@@ -79,7 +89,9 @@ async function reconcileEpic(
     state: task.state,
     prNumber: task.prNumber,
     headSha: task.headSha,
+    blockedReason: task.blockedReason,
   }));
+  const head = (await epicQueue(deps.db, epic.id)).head;
   const octokit = await deps.github.forInstallation(epic.installationId);
   const config = await deps.repoConfigs(epic);
   const { view, complete } = await readEpicFromGitHub(
@@ -89,13 +101,20 @@ async function reconcileEpic(
     epic,
     pullsToWatch(records),
     config.labels.epic,
+    head?.entry.prNumber,
   );
   // Repairs from a partial view are still right: what was not read is not diffed.
   const repairs = diffEpic(
-    { epicId: epic.id, state: epic.state, issueNumber: epic.issueNumber },
+    {
+      epicId: epic.id,
+      state: epic.state,
+      issueNumber: epic.issueNumber,
+      ...(head ? { queueHead: { taskId: head.task.id, lookedAt: head.entry.lastStepAt } } : {}),
+    },
     records,
     view,
     config.labels,
+    { now: new Date(), settleMs: options.checksSettleMs ?? checksSettleMs },
   );
   const context = {
     epic,

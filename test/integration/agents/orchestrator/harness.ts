@@ -42,9 +42,10 @@ export interface OrchestratorHarness {
 
 let issueCounter = 100;
 
-/** Postgres, a Redis prefix of its own, GitHub through nock, the model unavailable. */
+/** Postgres, a Redis prefix of its own, GitHub through nock (or `github`), the model unavailable. */
 export async function createOrchestratorHarness(
   env: Record<string, string> = {},
+  github?: FactoryDeps['github'],
 ): Promise<OrchestratorHarness> {
   const database = await createTestDatabase('postgres');
   const prefix = testRedisPrefix('orch');
@@ -53,7 +54,7 @@ export async function createOrchestratorHarness(
     env: parseEnv({ NODE_ENV: 'test', REDIS_PREFIX: prefix, ...env }),
     db: database.db,
     queues,
-    github: {
+    github: github ?? {
       forInstallation: async () => testOctokit(),
       installationToken: async () => 'test-installation-token',
       botLogin: async () => testBotLogin,

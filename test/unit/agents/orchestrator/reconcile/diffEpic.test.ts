@@ -8,6 +8,7 @@ import {
   type PullView,
   type TaskRecord,
 } from '../../../../../src/agents/orchestrator/reconcile/diffEpic.js';
+import { closedWithoutMergeReason } from '../../../../../src/domain/closedPullRequest.js';
 
 const labels = defaultRepoConfig.labels;
 const epic: EpicRecord = { epicId: 1, state: 'IN_PROGRESS', issueNumber: 10 };
@@ -18,10 +19,17 @@ const task = (over: Partial<TaskRecord> = {}): TaskRecord => ({
   state: 'REVIEW',
   prNumber: 20,
   headSha: 'aaa',
+  blockedReason: null,
   ...over,
 });
 const openIssue = { state: 'open' as const, labels: ['factory:epic', 'factory:in-progress'] };
-const sub = (number: number) => ({ id: 1000 + number, number, title: `t${number}`, body: '' });
+const sub = (number: number, state: 'open' | 'closed' = 'open') => ({
+  id: 1000 + number,
+  number,
+  title: `t${number}`,
+  body: '',
+  state,
+});
 const view = (over: Partial<GitHubEpicView> = {}): GitHubEpicView => ({
   issue: openIssue,
   subIssues: [sub(11)],
@@ -174,5 +182,96 @@ describe('diffEpic', () => {
         task({ taskId: 4, prNumber: 4, state: 'BLOCKED' }),
       ]),
     ).toEqual([1, 4]);
+  });
+
+  it('takes back a PR a person reopened with no webhook, only when its closing blocked the task', () => {
+    const closedBlock = task({
+      state: 'BLOCKED',
+      blockedReason: closedWithoutMergeReason(20),
+    });
+    expect(diffEpic(epic, [closedBlock], view(), labels)).toEqual([
+      { kind: 'pr-reopened', taskId: 5, prNumber: 20, headSha: 'aaa' },
+    ]);
+    // Blocked for another reason (a cancel, an escalation): an open PR unblocks nothing.
+    const cancelled = task({ state: 'BLOCKED', blockedReason: 'cancelled by @ann' });
+    expect(diffEpic(epic, [cancelled], view(), labels)).toEqual([]);
+    // Still closed: nothing to take back.
+    const pulls = new Map<number, PullView>([
+      [20, { state: 'closed', merged: false, mergedSha: null, headSha: 'aaa' }],
+    ]);
+    expect(diffEpic(epic, [closedBlock], view({ pulls }), labels)).toEqual([]);
+  });
+
+  it('parks a task whose issue a person closed, but not one whose PR merged (Closes #n)', () => {
+    const closedSub = view({ subIssues: [sub(11, 'closed')] });
+    expect(
+      diffEpic(epic, [task({ state: 'IN_PROGRESS', prNumber: null })], closedSub, labels),
+    ).toEqual([{ kind: 'task-issue-closed', taskId: 5, issueNumber: 11 }]);
+    expect(diffEpic(epic, [task()], closedSub, labels)).toEqual([
+      { kind: 'task-issue-closed', taskId: 5, issueNumber: 11 },
+    ]);
+    const merged = new Map<number, PullView>([
+      [20, { state: 'closed', merged: true, mergedSha: 'm1', headSha: 'aaa' }],
+    ]);
+    expect(
+      diffEpic(epic, [task()], view({ subIssues: [sub(11, 'closed')], pulls: merged }), labels),
+    ).toEqual([{ kind: 'pr-closed', taskId: 5, prNumber: 20, merged: true, mergedSha: 'm1' }]);
+    // Its PR not read this pass: whether it merged is unknown, so nothing yet.
+    expect(
+      diffEpic(epic, [task()], view({ subIssues: [sub(11, 'closed')], pulls: new Map() }), labels),
+    ).toEqual([]);
+    // Finished or already parked: nothing.
+    for (const state of ['COMPLETED', 'BLOCKED'] as const) {
+      expect(diffEpic(epic, [task({ state })], closedSub, labels)).toEqual([]);
+    }
+  });
+
+  describe('checks finished with no webhook', () => {
+    const lookedAt = new Date('2026-01-01T10:00:00Z');
+    const finishedAt = new Date('2026-01-01T10:01:00Z');
+    const atHead = { ...epic, queueHead: { taskId: 5, lookedAt } };
+    const checks = (over: Partial<GitHubEpicView['headChecks']> = {}) =>
+      view({ headChecks: { headSha: 'aaa', lastFinishedAt: finishedAt, ...over } });
+    const later = (ms: number) => ({ now: new Date(finishedAt.getTime() + ms), settleMs: 60_000 });
+
+    it('wakes the queue for a check that finished after its last look, once the webhook had time', () => {
+      expect(diffEpic(atHead, [task()], checks(), labels, later(61_000))).toEqual([
+        {
+          kind: 'checks-finished',
+          taskId: 5,
+          prNumber: 20,
+          headSha: 'aaa',
+          finishedAt: finishedAt.toISOString(),
+        },
+      ]);
+      // Its webhook may still be on the way.
+      expect(diffEpic(atHead, [task()], checks(), labels, later(30_000))).toEqual([]);
+      // A queue that never looked at its head yet.
+      const neverLooked = { ...epic, queueHead: { taskId: 5, lookedAt: null } };
+      expect(diffEpic(neverLooked, [task()], checks(), labels, later(61_000))).toHaveLength(1);
+    });
+
+    it('finds nothing once the queue looked after the check finished, or while none finished', () => {
+      const lookedLater = {
+        ...epic,
+        queueHead: { taskId: 5, lookedAt: new Date(finishedAt.getTime() + 1) },
+      };
+      expect(diffEpic(lookedLater, [task()], checks(), labels, later(120_000))).toEqual([]);
+      expect(
+        diffEpic(atHead, [task()], checks({ lastFinishedAt: null }), labels, later(120_000)),
+      ).toEqual([]);
+    });
+
+    it('leaves heads it does not own: another commit, a PR behind the head, a task not in review', () => {
+      // Checks of a commit that is no longer the PR's head.
+      expect(diffEpic(atHead, [task()], checks({ headSha: 'old' }), labels, later(61_000))).toEqual(
+        [],
+      );
+      const behind = { ...epic, queueHead: { taskId: 6, lookedAt } };
+      expect(diffEpic(behind, [task()], checks(), labels, later(61_000))).toEqual([]);
+      expect(
+        diffEpic(atHead, [task({ state: 'IN_PROGRESS' })], checks(), labels, later(61_000)),
+      ).toEqual([]);
+    });
   });
 });
