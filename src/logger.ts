@@ -4,11 +4,11 @@ export type { Logger };
 
 /**
  * Structured logs with the context that explains them (epic, task, agent,
- * delivery). Known secret-bearing fields are redacted wherever they appear.
+ * delivery), one JSON object per line with each field once. Known
+ * secret-bearing fields are redacted wherever they appear.
  */
 export function createLogger(level: string, name = 'factory'): Logger {
-  return pino({
-    name,
+  const root = pino({
     level,
     redact: {
       paths: [
@@ -23,4 +23,21 @@ export function createLogger(level: string, name = 'factory'): Logger {
       censor: '[redacted]',
     },
   });
+  return withFlatChildren(root, root.child({ name }));
+}
+
+/**
+ * pino appends a child's bindings to its parent's, so a child named `server`
+ * of a logger named `factory` (and Probot's own children of it) printed
+ * `"name"` once per level. Here every child is made from the root with the
+ * bindings merged, so the innermost value of a field is the one printed.
+ */
+function withFlatChildren(root: Logger, logger: Logger): Logger {
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
+    withFlatChildren(
+      root,
+      root.child({ ...logger.bindings(), ...bindings }, { level: logger.level, ...options }),
+    );
+  logger.child = child as unknown as Logger['child'];
+  return logger;
 }
