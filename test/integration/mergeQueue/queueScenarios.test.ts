@@ -180,6 +180,12 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
       { path: 'c.txt', line: 1, side: 'RIGHT', body: 'Add a note after this line.' },
     ]);
     expect(reviews[1]?.body).toContain('round seen');
+    // Each verdict is also the `Factory review` check on the head it judged: red, then green.
+    expect(h.github.reviewChecks.map((c) => [c.name, c.conclusion])).toEqual([
+      ['Factory review', 'failure'],
+      ['Factory review', 'success'],
+    ]);
+    expect(new Set(h.github.reviewChecks.map((c) => c.head_sha)).size).toBe(2);
     expect(h.reworks).toEqual([expect.objectContaining({ reason: 'changes-requested', round: 1 })]);
     expect(git(h.bare, 'show', 'main:c.txt')).toBe('blue\nnote\n');
   });
