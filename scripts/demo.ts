@@ -5,15 +5,21 @@
  *
  *   npm run demo            run the epic, then keep the status page up (Ctrl-C stops)
  *   npm run demo -- --once  exit 0 when the epic completed, non-zero otherwise
+ *   npm run demo -- --keep  keep the work folder (repository, worktrees, app log) at the end
+ *
+ * Whatever ends it, the demo removes what it made: its keys in Redis and,
+ * without --keep, its work folder; and says where they were.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from '../test/e2e/support/factoryProcess.js';
 import { FactoryLoop } from '../test/e2e/support/loop.js';
 import { plannedTasks } from '../test/e2e/support/textkitEpic.js';
-import type { Delivery } from '../test/support/githubEmulator/index.js';
+import { deleteRedisKeys, removeFolder } from './demo/cleanup.js';
+import { narrate } from './demo/narrate.js';
 
 const once = process.argv.includes('--once');
+const keep = process.argv.includes('--keep');
 const epicTimeoutMs = Number(process.env.DEMO_TIMEOUT_SECONDS ?? 900) * 1000;
 
 function say(line: string) {
@@ -75,91 +81,70 @@ async function redis(): Promise<{ url: string; server?: ChildProcess }> {
   return { url: privateUrl, server };
 }
 
-/** One line per thing a person would notice on GitHub. */
-function describeDelivery(delivery: Delivery): string | undefined {
-  const p = delivery.payload as {
-    sender?: { login: string };
-    issue?: { number: number; title: string };
-    pull_request?: { number: number; title: string; merged?: boolean };
-    label?: { name: string };
-    comment?: { body: string };
-    review?: { state: string };
-    sub_issue?: { number: number };
-    parent_issue?: { number: number };
-    check_run?: { name: string; conclusion: string | null; head_sha: string };
-    ref?: string;
-  };
-  const who = p.sender?.login ?? 'someone';
-  const firstLine = (text: string) =>
-    (
-      text
-        .replace(/<!--[\s\S]*?-->/g, '')
-        .split('\n')
-        .find((l) => l.trim() !== '') ?? ''
-    ).slice(0, 90);
-  const key = `${delivery.event}.${delivery.action ?? ''}`;
-  switch (key) {
-    case 'issues.opened':
-      return `${who} opened issue #${p.issue?.number}: ${p.issue?.title}`;
-    case 'issues.labeled':
-      return `${who} labelled #${p.issue?.number} ${p.label?.name}`;
-    case 'issues.closed':
-      return `${who} closed issue #${p.issue?.number}`;
-    case 'issue_comment.created':
-      return `${who} commented on #${p.issue?.number}: ${firstLine(p.comment?.body ?? '')}`;
-    case 'sub_issues.sub_issue_added':
-      return `${who} added #${p.sub_issue?.number} as a sub-issue of #${p.parent_issue?.number}`;
-    case 'pull_request.opened':
-      return `${who} opened PR #${p.pull_request?.number}: ${p.pull_request?.title}`;
-    case 'pull_request.synchronize':
-      return `${who} pushed new commits to PR #${p.pull_request?.number}`;
-    case 'pull_request.closed':
-      return `${who} ${p.pull_request?.merged ? 'merged' : 'closed'} PR #${p.pull_request?.number}`;
-    case 'pull_request_review.submitted':
-      return `${who} reviewed PR #${p.pull_request?.number}: ${p.review?.state}`;
-    case 'check_run.completed':
-      return `CI ${p.check_run?.name} on ${p.check_run?.head_sha.slice(0, 7)}: ${p.check_run?.conclusion}`;
-    default:
-      return undefined;
-  }
-}
-
 async function main() {
   say('Factory demo: a local GitHub emulator, a SCRIPTED model (not Claude), and the real app.');
   say(
     'The model answers from a fixed script; to run agents on a real model, set ANTHROPIC_API_KEY and use `npm start` with a GitHub App.',
   );
+  const startedAt = Date.now();
   const { url: redisUrl, server: redisServer } = await redis();
+  const redisPrefix = `factory-demo-${process.pid}`;
   const loop = await FactoryLoop.start({
     redisUrl,
-    redisPrefix: `factory-demo-${process.pid}`,
+    redisPrefix,
     databaseUrl: process.env.DATABASE_URL,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
   });
   let exitCode = 1;
-  const shutdown = async () => {
-    await loop.close({ keepWorkDir: exitCode !== 0 }).catch(() => undefined);
-    redisServer?.kill();
-  };
+  let cleaned: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      await loop.close({ keepWorkDir: true }).catch(() => undefined);
+      if (redisServer) {
+        redisServer.kill();
+        say(`stopped the private redis-server (its data went with it)`);
+      } else {
+        const keys = await deleteRedisKeys(redisUrl, redisPrefix).catch(() => -1);
+        say(
+          keys >= 0
+            ? `removed the demo's ${keys} Redis keys (${redisPrefix}:*) from ${redisUrl}`
+            : `could not remove the demo's Redis keys (${redisPrefix}:*) from ${redisUrl}`,
+        );
+      }
+      if (keep) {
+        say(`kept the work folder ${loop.workDir} (--keep)`);
+      } else {
+        await removeFolder(loop.workDir);
+        say(`removed the work folder ${loop.workDir} (--keep keeps it)`);
+      }
+    })());
   // Whatever ends the demo, the app and a private Redis end with it.
   process.once('exit', () => {
     loop.app.killNow();
     redisServer?.kill();
   });
-  process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
+  process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
+  const git = loop.emulator.state.git(loop.repo);
   try {
+    // Lines are printed in delivery order, each once its narration is ready.
+    let printing = Promise.resolve();
     loop.emulator.webhooks.onDelivery((delivery) => {
-      const line = describeDelivery(delivery);
-      if (line) say(line);
-      if (delivery.status === null || delivery.status >= 400)
-        say(
-          `  (the app answered ${delivery.status ?? 'nothing'} to ${delivery.event}: ${delivery.error ?? ''})`,
-        );
+      printing = printing.then(async () => {
+        const line = await narrate(delivery, git).catch(() => undefined);
+        if (line) say(line);
+        if (delivery.status === null || delivery.status >= 400)
+          say(
+            `  (the app answered ${delivery.status ?? 'nothing'} to ${delivery.event}: ${delivery.error ?? ''})`,
+          );
+      });
     });
-    say(
-      `GitHub emulator at ${loop.emulator.url}; repository acme/textkit (${loop.emulator.cloneUrl(loop.repo)})`,
-    );
+    const reader = loop.emulator.person(loop.repo, 'demo-reader', 'read');
+    const cloneUrl = new URL(loop.emulator.cloneUrl(loop.repo));
+    cloneUrl.username = 'x-access-token';
+    cloneUrl.password = reader.token;
+    say(`GitHub emulator at ${loop.emulator.url}; repository acme/textkit`);
+    say(`  clone it (read-only token included): git clone ${cloneUrl.href}`);
     say(`work folder ${loop.workDir} (the app's log: factory.log)`);
     await loop.app.start();
     say(`Factory is up; status page: ${loop.app.url}/factory`);
@@ -172,18 +157,56 @@ async function main() {
       () => epic.labels.includes('factory:done') || undefined,
       epicTimeoutMs,
     );
-    const merged = loop.pulls().filter((p) => p.pull?.merged).length;
-    say(`epic #${epic.number} COMPLETED: ${merged} PRs merged into main.`);
+    await printing;
+    for (const line of await summary(loop, epic.number, startedAt)) say(line);
     exitCode = 0;
   } catch (error) {
     say(`the epic did not complete: ${error instanceof Error ? error.message : String(error)}`);
+    say('run it again with --keep to look at the work folder and the app log');
     exitCode = 1;
   }
   if (once || exitCode !== 0) {
-    await shutdown();
+    await cleanUp();
     process.exit(exitCode);
   }
   say(`status page stays up at ${loop.app.url}/factory — Ctrl-C to stop.`);
+}
+
+/** The closing lines: how long, how much, and what is on main now. */
+async function summary(loop: FactoryLoop, epicNumber: number, startedAt: number) {
+  const merged = loop.pulls().filter((p) => p.pull?.merged);
+  const git = loop.emulator.state.git(loop.repo);
+  const main = await git.revParse('refs/heads/main');
+  const commits = main
+    ? await git.commitsBetween(`${main}~${merged.length}`, main).catch(() => [])
+    : [];
+  const usage = await epicUsage(loop, epicNumber);
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  return [
+    `epic #${epicNumber} COMPLETED: ${merged.length} PRs merged into main.`,
+    `summary: ${seconds} s wall time, ${usage ? `${usage.tokens.toLocaleString('en-US')} tokens, $${usage.costUsd.toFixed(2)} at list prices (scripted: nothing was spent)` : 'usage unavailable'}`,
+    ...commits.map((c) => `  main ${c.sha.slice(0, 7)} ${c.message.split('\n')[0]}`),
+  ];
+}
+
+/** What the status page's API says the epic used (the model proxy counted every request). */
+async function epicUsage(loop: FactoryLoop, epicNumber: number) {
+  try {
+    const overview = (await (await fetch(`${loop.app.url}/factory/api/overview`)).json()) as {
+      epics?: { id: number; issueNumber: number }[];
+    };
+    const epic = overview.epics?.find((e) => e.issueNumber === epicNumber);
+    if (!epic) return undefined;
+    const detail = (await (await fetch(`${loop.app.url}/factory/api/epics/${epic.id}`)).json()) as {
+      usage: { costUsd: number; inputTokens: number; outputTokens: number };
+    };
+    return {
+      costUsd: detail.usage.costUsd,
+      tokens: detail.usage.inputTokens + detail.usage.outputTokens,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 await main();

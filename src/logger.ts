@@ -5,17 +5,17 @@ export type { Logger };
 
 /**
  * Structured logs with the context that explains them (epic, task, agent,
- * delivery). Known secret-bearing fields are redacted wherever they appear,
- * and so is every secret value the app holds (`src/secrets`), in any field.
+ * delivery), one JSON object per line with each field once. Known
+ * secret-bearing fields are redacted wherever they appear, and so is every
+ * secret value the app holds (`src/secrets`), in any field.
  */
 export function createLogger(
   level: string,
   name = 'factory',
   destination: DestinationStream = process.stdout,
 ): Logger {
-  return pino(
+  const root = pino(
     {
-      name,
       level,
       redact: {
         paths: [
@@ -32,6 +32,7 @@ export function createLogger(
     },
     redactingDestination(destination),
   );
+  return withFlatChildren(root, root.child({ name }));
 }
 
 /**
@@ -41,4 +42,20 @@ export function createLogger(
  */
 export function redactingDestination(destination: DestinationStream): DestinationStream {
   return { write: (line: string) => destination.write(secrets.redact(line)) };
+}
+
+/**
+ * pino appends a child's bindings to its parent's, so a child named `server`
+ * of a logger named `factory` (and Probot's own children of it) printed
+ * `"name"` once per level. Here every child is made from the root with the
+ * bindings merged, so the innermost value of a field is the one printed.
+ */
+function withFlatChildren(root: Logger, logger: Logger): Logger {
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) =>
+    withFlatChildren(
+      root,
+      root.child({ ...logger.bindings(), ...bindings }, { level: logger.level, ...options }),
+    );
+  logger.child = child as unknown as Logger['child'];
+  return logger;
 }

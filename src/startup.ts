@@ -4,6 +4,7 @@ import type { AgentCancelListener } from './agents/runtime/cancellation.js';
 import type { AgentRunner } from './agents/runtime/types.js';
 import { createFactoryApp } from './app.js';
 import type { Env } from './config/env.js';
+import { modelWarning } from './config/startupWarnings.js';
 import { githubApiUrl, readPrivateKey } from './config/privateKey.js';
 import { openDatabase } from './db/connection.js';
 import type { FactoryDeps } from './deps.js';
@@ -18,6 +19,7 @@ import { registerAppSecrets } from './secrets/registry.js';
 import { JobQueues } from './queues/producer.js';
 import { jobLockMs, startQueueWorkers, type QueueWorkers } from './queues/workers.js';
 import { registerSchedules, startUpkeep, type Upkeep } from './schedules.js';
+import { statusPageExposure } from './web/exposure.js';
 
 export interface RunningFactory {
   deps: FactoryDeps;
@@ -91,9 +93,12 @@ export async function startFactory(
       routes = buildHttpRoutes(deps);
       for (const handler of routes.handlers) server.addHandler(handler);
       await server.start();
+      announceStatusPage(env, log);
     }
     if (env.FACTORY_ROLE !== 'web') {
       announceJail(deps.agents, log);
+      const noModel = modelWarning(env);
+      if (noModel) log.warn(noModel);
       cancels = await listenForAgentCancels(env, log);
       await probot.load(createFactoryApp(deps));
       workers = startQueueWorkers({
@@ -144,6 +149,19 @@ export async function startFactory(
       await database.close();
     },
   };
+}
+
+/** One line at start-up when the status page is closed (no token, not loopback) or open to all. */
+function announceStatusPage(env: Env, log: FactoryDeps['log']): void {
+  const exposure = statusPageExposure({
+    host: env.HOST,
+    token: env.STATUS_PAGE_TOKEN,
+    publicPage: env.STATUS_PAGE_PUBLIC === 'true',
+  });
+  if (exposure.kind === 'closed') log.warn(`status page closed: ${exposure.reason}`);
+  if (exposure.kind === 'open' && exposure.because === 'public') {
+    log.warn('STATUS_PAGE_PUBLIC=true: the status page is open to anyone who can reach the port');
+  }
 }
 
 /** One line at start-up about the agents' jail: unjailed, or unable to run any agent. */

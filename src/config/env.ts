@@ -101,6 +101,11 @@ export const envSchema = z.object({
   /** When set, the status page and its API require this token. */
   STATUS_PAGE_TOKEN: optionalText,
   /**
+   * Without a token the status page is open only on a loopback HOST; `true`
+   * opens it to anyone who can reach the port (see src/web/exposure.ts).
+   */
+  STATUS_PAGE_PUBLIC: z.enum(['true', 'false']).default('false'),
+  /**
    * Crash tests and the recovery bench only: the process kills itself at this
    * named point of the merge queue (`review`, `merge`, …; `#n` for the n-th
    * time). See src/crashPoint.ts.
@@ -137,4 +142,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
 
 export function hasAppCredentials(env: Env): boolean {
   return env.APP_ID !== undefined && env.WEBHOOK_SECRET !== undefined;
+}
+
+/** Production never runs the setup flow: what to set instead, in one line. */
+export function missingCredentialsLine(env: Pick<Env, 'NODE_ENV'>): string {
+  return `Factory cannot start in ${env.NODE_ENV}: no GitHub App credentials. Set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET — register the App once with \`npm start\` outside production, which writes them to .env`;
 }

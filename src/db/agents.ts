@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, isNull, type SQL } from 'drizzle-orm';
 import { agentStateMachine } from '../domain/agentStateMachine.js';
 import type { Database } from './connection.js';
 import { agents, type Agent, type AgentKind, type AgentState } from './schema.js';
@@ -55,6 +55,23 @@ export async function listAgents(
     .from(agents)
     .where(and(...conditions))
     .orderBy(asc(agents.id));
+}
+
+/**
+ * The epic's supervisor now (the newest; a failed one is replaced), to whom
+ * the epic's merge-queue decisions belong. Undefined before planning made one.
+ */
+export async function findEpicSupervisorId(
+  db: Database,
+  epicId: number,
+): Promise<number | undefined> {
+  const [row] = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.kind, 'supervisor'), eq(agents.epicId, epicId)))
+    .orderBy(desc(agents.id))
+    .limit(1);
+  return row?.id;
 }
 
 /** Agents that are working but have not said so since `before` (orchestrator health check). */

@@ -1,6 +1,5 @@
 import type { FactoryDeps } from '../deps.js';
-import { jobQueuesHealth } from '../web/queueHealth.js';
-import { createStatusPage } from '../web/statusPage.js';
+import { statusPageFor } from '../web/fromDeps.js';
 import { healthHandler } from './health.js';
 import type { HttpHandler } from './types.js';
 
@@ -16,13 +15,7 @@ export interface HttpRoutes {
  * product that serve pages add their handler here.
  */
 export function buildHttpRoutes(deps: FactoryDeps): HttpRoutes {
-  const statusPage = createStatusPage({
-    db: deps.db,
-    log: deps.log.child({ name: 'status-page' }),
-    accessToken: deps.env.STATUS_PAGE_TOKEN,
-    githubWebUrl: deps.env.GITHUB_WEB_URL,
-    queueHealth: jobQueuesHealth(deps.queues),
-  });
+  const statusPage = statusPageFor(deps);
   return {
     handlers: [healthHandler(deps), statusPage],
     close: () => statusPage.close(),

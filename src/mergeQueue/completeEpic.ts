@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { RepoConfig } from '../config/repoConfig.js';
 import { loadRepoConfig } from '../config/loadRepoConfig.js';
 import { crashPoint } from '../crashPoint.js';
+import { findEpicSupervisorId } from '../db/agents.js';
 import { recordDecision } from '../db/decisions.js';
 import { getEpic, transitionEpic } from '../db/epics.js';
 import { mergeQueueEntries, tasks, type Epic, type Task } from '../db/schema.js';
@@ -65,6 +66,7 @@ export async function completeEpic(
     epic.issueNumber,
   );
   await recordDecision(deps.db, {
+    agentId: await findEpicSupervisorId(deps.db, epic.id),
     epicId: epic.id,
     decision: 'merge-queue complete-epic',
     reasoning: `every task merged; ${rows.length} PRs, ${removed.length} worktrees removed`,
@@ -75,6 +77,7 @@ export async function completeEpic(
     { ...payload, epicId: epic.id },
     { jobId: jobIds.forEntity('update-progress', epic.id, 'completed') },
   );
+  await deps.queues.removeDelayedOfEpic('advance-merge-queue', epic.id);
   return 'completed';
 }
 

@@ -4,6 +4,7 @@ import type { Epic, MergeQueueEntry, Task } from '../db/schema.js';
 import type { CheckRunFact, CommitStatusFact } from './checks.js';
 import type { HeadPrFacts } from './nextStep.js';
 import type { MergeQueueGit, RepoTarget } from './ports.js';
+import { reviewCheckName } from './review/reviewCheck.js';
 import { parseReviewMarker } from './reviewMarker.js';
 import type { ReviewFact } from './reviews.js';
 
@@ -180,7 +181,9 @@ async function readChecks(ctx: HeadContext, headSha: string): Promise<HeadPrFact
     octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref: headSha, per_page: 100 }),
     octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: headSha, per_page: 100 }),
   ]);
-  const checkRuns: CheckRunFact[] = runs.map((run) => ({
+  // The supervisor's own verdict (review/reviewCheck.ts) is the review, not CI: the queue reads it as a review.
+  const ciRuns = runs.filter((run) => run.name !== reviewCheckName);
+  const checkRuns: CheckRunFact[] = ciRuns.map((run) => ({
     id: run.id,
     name: run.name,
     status: run.status,

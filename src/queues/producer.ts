@@ -83,6 +83,28 @@ export class JobQueues {
   }
 
   /**
+   * Removes waiting-for-later jobs of one kind that belong to one epic (a
+   * finished epic's merge-queue wake-ups would otherwise linger, and show on
+   * the status page, until their delay ran out and they found nothing to do).
+   */
+  async removeDelayedOfEpic(name: JobName, epicId: number): Promise<number> {
+    const delayed = await this.queue(queueOf(name)).getDelayed();
+    const mine = delayed.filter(
+      (job) => job.name === name && (job.data as { epicId?: unknown }).epicId === epicId,
+    );
+    // A job that became due meanwhile is locked by a worker and cannot be removed: it finds nothing to do.
+    const removed = await Promise.all(
+      mine.map((job) =>
+        job.remove().then(
+          () => 1,
+          () => 0,
+        ),
+      ),
+    );
+    return removed.reduce<number>((sum, n) => sum + n, 0);
+  }
+
+  /**
    * Fails at once when Redis is known to be down, and within a second when the
    * first connection is still being made and does not succeed — BullMQ itself
    * would wait for Redis forever, and a webhook must be answered.

@@ -17,7 +17,9 @@ export type AccessDecision =
   | { kind: 'allowed' }
   /** The query token was right: set the cookie and send the browser on without the token. */
   | { kind: 'grant'; cookieValue: string }
-  | { kind: 'denied'; reason: string };
+  | { kind: 'denied'; reason: string }
+  /** No token can open it: the page is closed until the operator configures access. */
+  | { kind: 'closed'; reason: string };
 
 export const accessCookieName = 'factory_status';
 
@@ -26,8 +28,13 @@ export interface AccessGate {
   decide(request: AccessRequest): AccessDecision;
 }
 
-export function accessGate(token: string | undefined): AccessGate {
-  if (!token) return { enabled: false, decide: () => ({ kind: 'open' }) };
+export function accessGate(token: string | undefined, closedReason?: string): AccessGate {
+  if (!token) {
+    if (closedReason !== undefined) {
+      return { enabled: true, decide: () => ({ kind: 'closed', reason: closedReason }) };
+    }
+    return { enabled: false, decide: () => ({ kind: 'open' }) };
+  }
   const cookieValue = createHmac('sha256', token)
     .update('factory status page cookie')
     .digest('hex');

@@ -1,5 +1,7 @@
 import { jailBanner } from '../agents/runtime/jail/banner.js';
+import { modelWarning } from '../config/startupWarnings.js';
 import type { FactoryDeps } from '../deps.js';
+import { statusPageExposure } from './exposure.js';
 import { jobQueuesHealth } from './queueHealth.js';
 import { createStatusPage, type StatusPageHandler } from './statusPage.js';
 
@@ -7,12 +9,21 @@ import { createStatusPage, type StatusPageHandler } from './statusPage.js';
 export function statusPageFor(
   deps: Pick<FactoryDeps, 'env' | 'db' | 'queues' | 'log'>,
 ): StatusPageHandler {
+  const env = deps.env;
+  const exposure = statusPageExposure({
+    host: env.HOST,
+    token: env.STATUS_PAGE_TOKEN,
+    publicPage: env.STATUS_PAGE_PUBLIC === 'true',
+  });
+  const jail = jailBanner(env.AGENT_SANDBOX, deps.log);
+  const model = modelWarning(env);
   return createStatusPage({
     db: deps.db,
     log: deps.log.child({ name: 'status-page' }),
-    accessToken: deps.env.STATUS_PAGE_TOKEN,
-    githubWebUrl: deps.env.GITHUB_WEB_URL,
+    accessToken: env.STATUS_PAGE_TOKEN,
+    closedReason: exposure.kind === 'closed' ? exposure.reason : undefined,
+    githubWebUrl: env.GITHUB_WEB_URL,
     queueHealth: jobQueuesHealth(deps.queues),
-    banner: jailBanner(deps.env.AGENT_SANDBOX, deps.log),
+    banner: () => [jail(), model].filter((line) => line !== undefined).join(' ') || undefined,
   });
 }

@@ -30,6 +30,8 @@ export interface StatusPageOptions {
   log: Logger;
   /** STATUS_PAGE_TOKEN: when set, the page and its API require it. */
   accessToken?: string;
+  /** With no token: why the page is closed (see exposure.ts); unset means open. */
+  closedReason?: string;
   /** Where GitHub's web pages are (https://github.com, a GHE host, or the local emulator). */
   githubWebUrl?: string;
   /** Job counts per BullMQ queue; see `bullmqQueueHealth`. */
@@ -58,7 +60,7 @@ export function createStatusPage(options: StatusPageOptions): StatusPageHandler 
     links: gitHubLinks(options.githubWebUrl ?? 'https://github.com'),
   };
   const queueHealth = options.queueHealth ?? noQueueHealth;
-  const gate = accessGate(options.accessToken);
+  const gate = accessGate(options.accessToken, options.closedReason);
   const assets = loadAssets(options.assetsDir);
 
   async function renderView(view: LiveView): Promise<Rendered> {
@@ -207,6 +209,8 @@ function admit(
   const headers = { 'www-authenticate': 'Bearer realm="factory"' };
   if (isApiRoute(route) || route.kind === 'events') {
     sendJson(req, res, 401, { error: `unauthorized: ${decision.reason}` }, headers);
+  } else if (decision.kind === 'closed') {
+    sendHtml(req, res, 401, closedPage(decision.reason), headers);
   } else {
     sendHtml(req, res, 401, tokenPage(url.pathname, decision.reason), headers);
   }
@@ -233,6 +237,19 @@ function notFoundPage(view: LiveView): string {
   const what =
     view.kind === 'epic' ? `epic ${view.id}` : `agent ${view.kind === 'agent' ? view.id : ''}`;
   return messagePage('Not found', `There is no ${what}.`).value;
+}
+
+function closedPage(reason: string): string {
+  return layout({
+    title: 'Status page closed',
+    main: html`<section class="card message">
+      <h1>Status page closed</h1>
+      <p>
+        This page shows issue titles, decisions and mail, so it is private by default. It is closed
+        because ${reason}.
+      </p>
+    </section>`,
+  }).value;
 }
 
 function tokenPage(path: string, reason: string): string {

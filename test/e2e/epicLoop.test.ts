@@ -5,6 +5,7 @@
  * epic; three tasks are planned, implemented, reviewed and merged, one of
  * them after an agent resolved a conflict.
  */
+import { reviewCheckName } from '../../src/mergeQueue/review/reviewCheck.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
 import type { IssueRecord } from '../support/githubEmulator/records.js';
@@ -45,6 +46,8 @@ describe('an epic on the sample repository, end to end', () => {
       redisPrefix,
       databaseUrl: database.url,
     });
+    // As a repository would require it: CI and the supervisor's verdict, the App's approval not counting.
+    loop.emulator.protectBranch(loop.repo, 'main', { requiredChecks: ['test', reviewCheckName] });
     const startedAt = Date.now();
     await loop.app.start();
     records = await openDatabase({ databaseUrl: database.url });

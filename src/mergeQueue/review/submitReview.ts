@@ -2,6 +2,7 @@ import type { ProbotOctokit } from 'probot';
 import type { RepoTarget } from '../ports.js';
 import { parseReviewMarker, reviewMarker } from '../reviewMarker.js';
 import { placeComments } from './diffLines.js';
+import { ensureReviewCheck } from './reviewCheck.js';
 import type { ReviewVerdict } from './verdict.js';
 
 /**
@@ -36,6 +37,39 @@ export async function findOwnReview(
   return own?.id;
 }
 
+/**
+ * The check run for a review submitted by a look that died before setting it:
+ * the verdict from the review's marker, the summary from its body.
+ */
+export async function ensureCheckOfOwnReview(
+  octokit: ProbotOctokit,
+  target: RepoTarget,
+  prNumber: number,
+  botLogin: string,
+  headSha: string,
+): Promise<void> {
+  const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
+    owner: target.owner,
+    repo: target.repo,
+    pull_number: prNumber,
+    per_page: 100,
+  });
+  for (const review of reviews) {
+    const marker = parseReviewMarker(review.body ?? '');
+    if (review.user?.login !== botLogin || marker?.sha !== headSha) continue;
+    const summary = (review.body ?? '').replace(/<!-- factory:review [^>]*-->/, '').trim();
+    await ensureReviewCheck(octokit, {
+      target,
+      headSha,
+      prNumber,
+      verdict: marker.verdict,
+      summary,
+      requested: [],
+    });
+    return;
+  }
+}
+
 export function reviewBody(
   verdict: ReviewVerdict,
   headSha: string,
@@ -68,7 +102,26 @@ export async function submitReview(
 ): Promise<SubmittedReview> {
   const { target, prNumber, headSha, verdict } = input;
   const existing = await findOwnReview(octokit, target, prNumber, input.botLogin, headSha);
-  if (existing !== undefined) return { reviewId: existing, event: verdict.verdict, reused: true };
+  const submitted =
+    existing !== undefined
+      ? { reviewId: existing, event: verdict.verdict, reused: true }
+      : await createReview(octokit, input);
+  await ensureReviewCheck(octokit, {
+    target,
+    headSha,
+    prNumber,
+    verdict: verdict.verdict,
+    summary: verdict.summary,
+    requested: verdict.comments.map((c) => `\`${c.path}:${c.line}\` — ${c.body}`),
+  });
+  return submitted;
+}
+
+async function createReview(
+  octokit: ProbotOctokit,
+  input: Parameters<typeof submitReview>[1],
+): Promise<SubmittedReview> {
+  const { target, prNumber, headSha, verdict } = input;
 
   const { inline, elsewhere } = placeComments(input.diff, verdict.comments);
   const request = {

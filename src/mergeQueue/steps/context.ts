@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { RepoConfig } from '../../config/repoConfig.js';
 import type { FactoryDeps } from '../../deps.js';
+import { findEpicSupervisorId } from '../../db/agents.js';
 import { recordDecision } from '../../db/decisions.js';
 import type { Epic, MergeQueueEntry, Task } from '../../db/schema.js';
 import { StaleStateError } from '../../db/staleState.js';
@@ -96,7 +97,10 @@ export function wakeAfter(
   return wakeQueue(ctx.deps, { ...ctx.target, epicId: ctx.epic.id }, because, { delayMs, poll });
 }
 
-/** The decision log: what the supervisor's queue did and why (status page, debugging). */
+/**
+ * The decision log: what the supervisor's queue did and why (status page,
+ * debugging), under the supervisor's name so its page lists its reviews.
+ */
 export async function logDecision(
   ctx: Pick<StepContext, 'deps' | 'epic' | 'task'>,
   decision: string,
@@ -104,6 +108,7 @@ export async function logDecision(
   context: Record<string, unknown> = {},
 ): Promise<void> {
   await recordDecision(ctx.deps.db, {
+    agentId: await findEpicSupervisorId(ctx.deps.db, ctx.epic.id),
     epicId: ctx.epic.id,
     taskId: ctx.task.id,
     decision: `merge-queue ${decision}`,

@@ -4,6 +4,8 @@ import { tasks } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import { leaveQueue } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
+import { ensureReviewCheck } from '../review/reviewCheck.js';
+import { reviewStanding } from '../reviews.js';
 import { logDecision, moveHeadTask, shortSha, wakeAfter, type StepContext } from './context.js';
 
 /**
@@ -16,6 +18,7 @@ export async function mergeHead(
   step: Extract<NextStep, { kind: 'merge' }>,
 ): Promise<void> {
   const { octokit, target, entry } = ctx;
+  await carryReviewCheck(ctx, step.sha);
   try {
     const { data } = await octokit.rest.pulls.merge({
       owner: target.owner,
@@ -48,6 +51,31 @@ export async function mergeHead(
       ctx.poll + 1,
     );
   }
+}
+
+/**
+ * The supervisor's approval stands for a head that is a clean update of the
+ * commit it reviewed (same patch): so does its `Factory review` check, set on
+ * the head about to merge — a branch protection requiring it would refuse the
+ * merge otherwise. Nothing is set when only a person approved.
+ */
+async function carryReviewCheck(ctx: StepContext, sha: string): Promise<void> {
+  const standing = reviewStanding(ctx.read.facts.reviews, sha);
+  if (!standing.supervisorApproved) return;
+  const reviewed = ctx.read.facts.reviews.find(
+    (r) => r.byApp && r.state === 'APPROVED' && r.coversHead,
+  );
+  await ensureReviewCheck(ctx.octokit, {
+    target: ctx.target,
+    headSha: sha,
+    prNumber: ctx.entry.prNumber,
+    verdict: 'APPROVE',
+    summary:
+      reviewed && reviewed.commitSha !== sha
+        ? `Approved at ${shortSha(reviewed.commitSha)}; this head is the same change on a newer base.`
+        : 'Approved by the supervisor.',
+    requested: [],
+  });
 }
 
 async function alreadyMerged(ctx: StepContext): Promise<boolean> {

@@ -3,7 +3,7 @@ import { ensureSupervisorAgent } from '../../agents/supervisor/supervisorAgent.j
 import { recordApproval } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
 import { reviewPrompts } from '../review/prompt.js';
-import { findOwnReview, submitReview } from '../review/submitReview.js';
+import { ensureCheckOfOwnReview, findOwnReview, submitReview } from '../review/submitReview.js';
 import { reviewVerdictSchema } from '../review/verdict.js';
 import { logDecision, shortSha, wakeAfter, type StepContext } from './context.js';
 
@@ -19,6 +19,7 @@ export async function reviewHead(
   const { deps, target, entry, read } = ctx;
   const existing = await findOwnReview(ctx.octokit, target, entry.prNumber, ctx.botLogin, step.sha);
   if (existing !== undefined) {
+    await ensureCheckOfOwnReview(ctx.octokit, target, entry.prNumber, ctx.botLogin, step.sha);
     await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
     return;
   }

@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../html.js';
 import type { EpicDetail, EscalationRow, MergeQueueRow, TaskRow } from '../readModel/types.js';
 import {
+  plural,
   agentLink,
   empty,
   externalLink,
@@ -39,7 +40,9 @@ export function epicMain(model: EpicDetail): SafeHtml {
           epic.planApprovedAt
             ? html`approved ${epic.planApprovedBy ? `by ${epic.planApprovedBy}` : ''}
               ${time(epic.planApprovedAt)}`
-            : html`<span class="muted">not approved yet</span>`
+            : epic.state === 'IN_PROGRESS' || epic.state === 'COMPLETED'
+              ? html`<span class="muted">needed no approval</span>`
+              : html`<span class="muted">not approved yet</span>`
         }
       </div>
     </div>
@@ -122,7 +125,7 @@ function mergeQueueList(entries: MergeQueueRow[]): SafeHtml {
           <span class="title">${entry.task.title}</span>
           <span class="badge queue-${entry.state}">${entry.state}</span>
           ${entry.approvedSha ? html`<span class="badge approved">approved</span>` : ''}
-          ${entry.reworkRounds > 0 ? html`<span class="sub">${entry.reworkRounds} rework rounds</span>` : ''}
+          ${entry.reworkRounds > 0 ? html`<span class="sub">${plural(entry.reworkRounds, 'rework round')}</span>` : ''}
           ${entry.mergedAt ? html`<span class="sub">merged ${time(entry.mergedAt)}</span>` : ''}
         </li>`,
     )}

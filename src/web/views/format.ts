@@ -47,8 +47,9 @@ export function agentName(agent: { kind: string; id: number }): string {
   return `${agent.kind} #${agent.id}`;
 }
 
+/** An agent's name linking to its page; no agent means the app itself decided or wrote. */
 export function agentLink(agent: { kind: string; id: number } | null): SafeHtml {
-  if (!agent) return html`<span class="muted">—</span>`;
+  if (!agent) return html`<span class="who app">Factory</span>`;
   return html`<a href="${agentPath(agent.id)}">${agentName(agent)}</a>`;
 }
 
@@ -82,4 +83,9 @@ export function table(headers: string[], rows: SafeHtml[][], className = ''): Sa
       </tbody>
     </table>
   </div>`;
+}
+
+/** `1 rework round`, `2 rework rounds`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -29,7 +29,10 @@ function timelineEntry(item: TimelineItem): SafeHtml {
   }
   const from = item.from.agent
     ? agentLink(item.from.agent)
-    : html`<span class="who">${item.from.human ? `@${item.from.human}` : 'someone'}</span>`;
+    : item.from.human
+      ? html`<span class="who">@${item.from.human}</span>`
+      : // Mail no agent and no person sent is the app's own (a notice, a command's answer).
+        html`<span class="who app">Factory</span>`;
   const to = item.isForHuman ? html`people` : agentLink(item.to);
   return html`<li class="entry mail${item.isForHuman ? ' for-human' : ''}">
     <div class="entry-head">

@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findEpicSupervisorId } from '../../../src/db/agents.js';
 import { decisionLog } from '../../../src/db/schema.js';
 import { runGit } from '../../../src/git/index.js';
+import { queueOf } from '../../../src/queues/jobs.js';
 import { useNock } from '../../support/github.js';
 import { commitAll, QueueHarness, type HarnessOptions } from '../../support/mergeQueue/harness.js';
 import { git } from '../../support/git/localRemote.js';
@@ -98,6 +100,22 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
       h.github.issues.get(1)?.comments.filter((c) => c.body.includes('Epic completed')) ?? [];
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.body).toMatch(/3 tasks, 3 pull requests merged/);
+    // The queue's decisions are the supervisor's: its page lists them.
+    const supervisorId = await findEpicSupervisorId(h.handle.db, (await h.epic()).id);
+    expect(supervisorId).toBeDefined();
+    await h.until('the completion recorded as the supervisor’s decision', async () => {
+      const [completion] = await h.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.decision, 'merge-queue complete-epic'));
+      return completion !== undefined && completion.agentId === supervisorId;
+    });
+    // No wake-up of the finished epic's queue is left waiting (the status page counted them).
+    const epicId = (await h.epic()).id;
+    await h.until('no merge-queue wake-up left for the finished epic', async () => {
+      const delayed = await h.queues.queue(queueOf('advance-merge-queue')).getDelayed();
+      return delayed.every((job) => (job.data as { epicId?: number }).epicId !== epicId);
+    });
     expect(h.github.issues.get(1)?.labels).toEqual(['factory:done']);
     expect((await h.task(third.id)).state).toBe('COMPLETED');
   });
@@ -162,6 +180,12 @@ describe('the merge queue, end to end', { timeout: 300_000 }, () => {
       { path: 'c.txt', line: 1, side: 'RIGHT', body: 'Add a note after this line.' },
     ]);
     expect(reviews[1]?.body).toContain('round seen');
+    // Each verdict is also the `Factory review` check on the head it judged: red, then green.
+    expect(h.github.reviewChecks.map((c) => [c.name, c.conclusion])).toEqual([
+      ['Factory review', 'failure'],
+      ['Factory review', 'success'],
+    ]);
+    expect(new Set(h.github.reviewChecks.map((c) => c.head_sha)).size).toBe(2);
     expect(h.reworks).toEqual([expect.objectContaining({ reason: 'changes-requested', round: 1 })]);
     expect(git(h.bare, 'show', 'main:c.txt')).toBe('blue\nnote\n');
   });

@@ -244,3 +244,94 @@ describe('npm start with a bad environment', () => {
     );
   });
 });
+
+describe('npm start in production without App credentials', () => {
+  it('prints one line saying what to set and exits 1, with no stack trace and no setup page', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(39_999) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Factory cannot start in production: no GitHub App credentials\./);
+    expect(lines[0]).toContain('APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
+    expect(result.stdout).not.toContain('open http://localhost');
+  });
+});
+
+describe('start-up warnings and the status page’s privacy', () => {
+  /** A web or all process whose log lines are kept, on a host of the test's choosing. */
+  async function startLogged(role: 'web' | 'all', extra: Record<string, string>) {
+    const lines: string[] = [];
+    const logged = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const env = parseEnv({
+      NODE_ENV: 'test',
+      FACTORY_ROLE: role,
+      APP_ID: '4242',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: secret,
+      GITHUB_API_URL: githubApi,
+      BOT_LOGIN: testBotLogin,
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: newPrefix(),
+      PORT: String(await freePort()),
+      ...extra,
+    });
+    const factory = await startFactory(env, logged, { Octokit: TestOctokit });
+    return { factory, lines, url: `http://127.0.0.1:${factory.port}` };
+  }
+
+  it('closes the page and its API (401) on a non-loopback address without a token, and says how to open it', async () => {
+    const { factory, lines, url } = await startLogged('web', { HOST: '0.0.0.0' });
+    try {
+      const page = await fetch(`${url}/factory`);
+      expect(page.status).toBe(401);
+      const body = await page.text();
+      expect(body).toContain('Status page closed');
+      expect(body).toContain('STATUS_PAGE_TOKEN');
+      expect(body).not.toMatch(/<form/);
+      const api = await fetch(`${url}/factory/api/overview`);
+      expect(api.status).toBe(401);
+      expect(((await api.json()) as { error: string }).error).toMatch(/STATUS_PAGE_PUBLIC=true/);
+      // Load balancers still see whether the process is healthy.
+      expect((await fetch(`${url}/factory/healthz`)).status).toBe(200);
+      expect(lines.join('\n')).toMatch(/status page closed: the server listens on 0\.0\.0\.0/);
+    } finally {
+      await factory.stop();
+    }
+  });
+
+  it('opens the page on a non-loopback address only when STATUS_PAGE_PUBLIC=true, with a warning', async () => {
+    const { factory, lines, url } = await startLogged('web', {
+      HOST: '0.0.0.0',
+      STATUS_PAGE_PUBLIC: 'true',
+    });
+    try {
+      expect((await fetch(`${url}/factory`)).status).toBe(200);
+      expect(lines.join('\n')).toContain('STATUS_PAGE_PUBLIC=true');
+    } finally {
+      await factory.stop();
+    }
+  });
+
+  it('warns at start and above every page when no model key or address is set', async () => {
+    const { factory, lines, url } = await startLogged('all', {
+      HOST: '127.0.0.1',
+      ANTHROPIC_API_KEY: '',
+      ANTHROPIC_BASE_URL: '',
+    });
+    try {
+      const warning = lines
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .find((entry) => entry.msg.startsWith('No model key'));
+      expect(warning?.level).toBe(40);
+      const page = await (await fetch(`${url}/factory`)).text();
+      expect(page).toContain('No model key: ANTHROPIC_API_KEY is not set');
+    } finally {
+      await factory.stop();
+    }
+  });
+});

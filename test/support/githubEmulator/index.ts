@@ -156,10 +156,20 @@ export class GitHubEmulator {
       collaborators: new Map(),
       checkRuns: [],
       statuses: [],
+      protectedBranches: new Map(),
       nextNumber: 1,
     };
     this.state.repos.set(`${owner.login}/${name}`.toLowerCase(), repo);
     return repo;
+  }
+
+  /**
+   * Branch protection as a repository's settings would have it: a merge into
+   * `branch` is refused until each named check run (or status context) on the
+   * PR's head has passed, as GitHub's required status checks do.
+   */
+  protectBranch(repo: RepoRecord, branch: string, rules: { requiredChecks: string[] }) {
+    repo.protectedBranches.set(branch, { requiredChecks: [...rules.requiredChecks] });
   }
 
   cloneUrl(repo: RepoRecord) {

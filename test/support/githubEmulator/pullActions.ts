@@ -173,6 +173,24 @@ interface MergeInput {
   commit_message?: string;
 }
 
+/** The first required check of a protected base that has not passed on `headSha`, if any. */
+function missingRequiredCheck(repo: RepoRecord, baseRef: string, headSha: string) {
+  const rules = repo.protectedBranches.get(baseRef);
+  if (!rules) return undefined;
+  const passed = (name: string) => {
+    const runs = repo.checkRuns.filter((run) => run.headSha === headSha && run.name === name);
+    const latest = runs.at(-1);
+    if (latest)
+      return (
+        latest.status === 'completed' &&
+        ['success', 'neutral', 'skipped'].includes(latest.conclusion ?? '')
+      );
+    const statuses = repo.statuses.filter((s) => s.sha === headSha && s.context === name);
+    return statuses.at(-1)?.state === 'success';
+  };
+  return rules.requiredChecks.find((name) => !passed(name));
+}
+
 async function mergeNow(
   state: EmulatorState,
   repo: RepoRecord,
@@ -191,6 +209,8 @@ async function mergeNow(
   if (!base) throw new HttpError(422, 'Base branch does not exist');
   const merge = await git.mergeTree(base, pull.headSha);
   if (!merge.clean) throw new HttpError(405, 'Pull Request is not mergeable');
+  const missing = missingRequiredCheck(repo, pull.baseRef, pull.headSha);
+  if (missing) throw new HttpError(405, `Required status check "${missing}" is expected.`);
   const method = input.merge_method ?? 'merge';
   const author = { name: actor.name, email: actor.email };
   let merged: string;

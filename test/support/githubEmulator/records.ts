@@ -141,6 +141,8 @@ export interface RepoRecord {
   collaborators: Map<string, Permission>;
   checkRuns: CheckRunRecord[];
   statuses: StatusRecord[];
+  /** Branch protection: per branch, the checks (check run names or status contexts) a merge requires. */
+  protectedBranches: Map<string, { requiredChecks: string[] }>;
   nextNumber: number;
 }
 

@@ -71,6 +71,15 @@ export class FakeGitHub {
   readonly checks = new Map<string, FakeCheck[]>();
   /** Every merge the fake performed: PR number, head sha merged, its checks, when (`seq`). */
   readonly merges: { pr: number; headSha: string; checks: FakeCheck[]; seq: number }[] = [];
+  /** The supervisor's `Factory review` check runs the app set (review/reviewCheck.ts). */
+  readonly reviewChecks: {
+    id: number;
+    head_sha: string;
+    name: string;
+    status: string;
+    conclusion: string;
+    output: unknown;
+  }[] = [];
   /** Every CI run, in the order they started (`seq` is shared with `merges`). */
   readonly ciStarts: { sha: string; seq: number }[] = [];
   ciRuns = 0;
@@ -266,6 +275,30 @@ export class FakeGitHub {
     }
     if ((match = m(/^\/pulls\/(\d+)\/merge$/)) && method === 'PUT')
       return this.merge(Number(match[1]), body);
+    if (m(/^\/check-runs$/) && method === 'POST') {
+      const run = {
+        id: 1000 + this.reviewChecks.length,
+        head_sha: String(body.head_sha),
+        name: String(body.name),
+        status: String(body.status),
+        conclusion: String(body.conclusion),
+        output: body.output,
+      };
+      this.reviewChecks.push(run);
+      return [201, run];
+    }
+    if ((match = m(/^\/check-runs\/(\d+)$/)) && method === 'PATCH') {
+      const run = this.reviewChecks.find((r) => r.id === Number(match?.[1]));
+      if (!run) return [404, { message: 'Not Found' }];
+      Object.assign(run, { conclusion: String(body.conclusion), output: body.output });
+      return [200, run];
+    }
+    if ((match = m(/^\/commits\/([0-9a-f]{40})\/check-runs$/)) && query.get('check_name')) {
+      const runs = this.reviewChecks.filter(
+        (r) => r.head_sha === match?.[1] && r.name === query.get('check_name'),
+      );
+      return [200, { total_count: runs.length, check_runs: runs }];
+    }
     if ((match = m(/^\/commits\/([0-9a-f]{40})\/check-runs$/))) {
       const sha = match[1] ?? '';
       const checks = this.checksFor(sha);

@@ -11,6 +11,7 @@ import { epicMain } from '../../../src/web/views/epic.js';
 import { money, time, tokens } from '../../../src/web/views/format.js';
 import { layout } from '../../../src/web/views/layout.js';
 import { overviewMain } from '../../../src/web/views/overview.js';
+import { timelineList } from '../../../src/web/views/timeline.js';
 
 const evil = `<script>alert(1)</script><img src=x onerror="alert(2)">`;
 const links = gitHubLinks('http://127.0.0.1:4010/');
@@ -217,7 +218,8 @@ describe('epic view', () => {
     expect(markup).toContain('href="http://127.0.0.1:4010/acme/widgets/pull/21"');
     expect(markup).toContain('after #11');
     expect(markup).toContain('<span class="badge approved">approved</span>');
-    expect(markup).toContain('1 rework rounds');
+    expect(markup).toContain('1 rework round<');
+    expect(markup).not.toContain('1 rework rounds');
   });
 
   it('shows why the epic is blocked, paused and escalated', () => {
@@ -281,6 +283,31 @@ describe('layout', () => {
     expect(page).toContain('data-live="epic:7"');
     expect(page).toContain('<script src="/factory/assets/status.js" defer></script>');
     expect(page.match(/<script/g)).toHaveLength(1);
+  });
+});
+
+describe('who the timeline names', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  it('names the app itself, not a dash or "someone", for its own decisions and mail', () => {
+    const markup = timelineList([
+      { kind: 'decision', id: 1, at, agent: null, task: null, decision: 'pause', reasoning: '' },
+      {
+        kind: 'mail',
+        id: 2,
+        at,
+        from: { agent: null, human: null },
+        to: { id: 3, kind: 'worker', state: 'IDLE' },
+        isForHuman: false,
+        task: null,
+        subject: 'notice',
+        body: 'b',
+        commentUrl: null,
+        read: false,
+      },
+    ]).value;
+    expect(markup.match(/<span class="who app">Factory<\/span>/g)).toHaveLength(2);
+    expect(markup).not.toContain('someone');
+    expect(markup).not.toContain('—');
   });
 });
 
