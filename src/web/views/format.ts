@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../html.js';
+import type { RecoveringView } from '../readModel/types.js';
 
 /**
  * Small building blocks shared by the views. All deterministic (no clock):
@@ -82,4 +83,12 @@ export function table(headers: string[], rows: SafeHtml[][], className = ''): Sa
       </tbody>
     </table>
   </div>`;
+}
+
+/** The "recovering" badge of work a crash interrupted; its title says what was taken over and why. */
+export function recoveringBadge(recovering: RecoveringView | null): SafeHtml | string {
+  if (!recovering) return '';
+  return html` <span class="badge recovering" title="${recovering.decision}: ${recovering.reason}"
+    >recovering</span
+  >`;
 }
