@@ -13,7 +13,7 @@ import { readHeadFacts } from './readHeadFacts.js';
 import { speculateStep } from './speculate.js';
 import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/context.js';
 import { blockClosed, failTask, removeEntry } from './steps/leave.js';
-import { mergeHead, recordMerged } from './steps/merge.js';
+import { mergeHead, noteMergeFoundDone, recordMerged } from './steps/merge.js';
 import { reviewHead } from './steps/review.js';
 import { reenterReopenedPr } from './steps/reenter.js';
 import { sendBack } from './steps/sendBack.js';
@@ -196,6 +196,7 @@ async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
 async function performShort(ctx: StepContext, step: NextStep): Promise<void> {
   switch (step.kind) {
     case 'record-merged':
+      if (step.by === 'app') await noteMergeFoundDone(ctx, step.sha);
       await recordMerged(ctx, { sha: step.sha, by: step.mergedBy ?? step.by, reason: step.reason });
       return;
     case 'block-closed':

@@ -1,5 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { crashPoint } from '../../crashPoint.js';
+import { recordDecision } from '../../db/decisions.js';
 import { tasks } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import { leaveQueue } from '../entries.js';
@@ -57,6 +58,21 @@ async function alreadyMerged(ctx: StepContext): Promise<boolean> {
     pull_number: ctx.entry.prNumber,
   });
   return data.merged === true;
+}
+
+/**
+ * The queue's own merge that nothing recorded: the look that merged it died
+ * between GitHub's merge and the record (a crash), or its record was lost.
+ * Said as a recovery, so the status page and whoever reads the log see it.
+ */
+export async function noteMergeFoundDone(ctx: StepContext, sha: string | null): Promise<void> {
+  await recordDecision(ctx.deps.db, {
+    epicId: ctx.epic.id,
+    taskId: ctx.task.id,
+    decision: 'recovered: merge found done',
+    reasoning: `PR #${ctx.entry.prNumber} is merged on GitHub (${shortSha(sha ?? 'none')}) by the queue, which had not recorded it: the look that merged it did not finish; recorded now`,
+    context: { pr: ctx.entry.prNumber, sha },
+  });
 }
 
 /** The PR is merged (by the queue or by a person): the task is done and the queue moves on. */
