@@ -26,10 +26,13 @@ export const stepCrashCases: CrashCase[] = [
 export const turnCrashCases: CrashCase[] = [{ kind: 'worker-turn' }, { kind: 'supervisor-turn' }];
 
 /**
- * The emulated CI: slower where `.slow-ci` exists, so that the head PR's
- * checks are still running when the PR behind it is approved (speculation).
+ * The emulated CI: in a repository with `.slow-ci`, its first run sleeps
+ * first, so that the head PR's checks are still running when the PR behind
+ * it is approved (the moment of a speculative build). Once per loop (a
+ * marker folder in its work folder), so later runs cost nothing extra.
  */
-export const crashCiCommand = 'if [ -f .slow-ci ]; then sleep 15; fi; npm test';
+export const crashCiCommand = (workDir: string) =>
+  `if [ -f .slow-ci ] && mkdir '${workDir}/slow-ci-once' 2>/dev/null; then sleep 75; fi; npm test`;
 
 /** What a case's repository needs so that its crash point is reached. */
 export function crashRepoFiles(kind: CrashCase['kind']): Record<string, string> {
@@ -158,10 +161,16 @@ export async function crashPointInLog(
   loop: FactoryLoop,
   from: number,
 ): Promise<string | undefined> {
-  const log = await readFile(path.join(loop.workDir, 'factory.log'), 'utf8').catch(() => '');
-  const line = log
-    .slice(from)
-    .split('\n')
-    .find((entry) => entry.includes('crash point reached'));
-  return line ? (JSON.parse(line) as { point?: string }).point : undefined;
+  // The dead process's last lines may still be on their way through the pipe into the file.
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const log = await readFile(path.join(loop.workDir, 'factory.log'), 'utf8').catch(() => '');
+    const line = log
+      .slice(from)
+      .split('\n')
+      .find((entry) => entry.includes('crash point reached'));
+    if (line) return (JSON.parse(line) as { point?: string }).point;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -9,6 +9,9 @@ import { epicIssue, scriptTextkitEpic } from './textkitEpic.js';
 
 export const sampleRepoDir = path.join(projectRoot, 'test/fixtures/sample-repo');
 
+/** The app's HEARTBEAT_TIMEOUT_SECONDS in the loop: leases and BullMQ's job locks follow from it. */
+export const loopHeartbeatTimeoutSeconds = 20;
+
 export interface LoopOptions {
   redisUrl: string;
   redisPrefix: string;
@@ -21,8 +24,8 @@ export interface LoopOptions {
    * the app while a worker runs.
    */
   workerDelayMs?: number;
-  /** The emulated CI's shell command, run in a checkout of each PR head; `npm test` when unset. */
-  ciCommand?: string;
+  /** The emulated CI's shell command (given the loop's work folder), run in a checkout of each PR head; `npm test` when unset. */
+  ciCommand?: (workDir: string) => string;
   /** More environment for the app, e.g. a crash-loop threshold above a test's number of kills. */
   env?: Record<string, string>;
   /** The model's script; the textkit epic's (with `workerDelayMs`) when unset. */
@@ -64,7 +67,7 @@ export class FactoryLoop {
       IS_SANDBOX: '1',
       HEALTH_INTERVAL_SECONDS: '5',
       RECONCILE_INTERVAL_SECONDS: '10',
-      HEARTBEAT_TIMEOUT_SECONDS: '20',
+      HEARTBEAT_TIMEOUT_SECONDS: String(loopHeartbeatTimeoutSeconds),
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
@@ -78,7 +81,7 @@ export class FactoryLoop {
     if (options.script) options.script(model);
     else scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
     const repo = await emulator.addRepo('textkit', sampleRepoDir);
-    emulator.startCi({ command: options.ciCommand ?? 'npm test', name: 'test' });
+    emulator.startCi({ command: options.ciCommand?.(workDir) ?? 'npm test', name: 'test' });
     const loop = new FactoryLoop(emulator, model, repo, workDir, await freePort(), options);
     emulator.setWebhookUrl(loop.app.webhookUrl);
     return loop;
