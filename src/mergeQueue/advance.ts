@@ -13,7 +13,12 @@ import { readHeadFacts } from './readHeadFacts.js';
 import { speculateStep } from './speculate.js';
 import { wakeAfter, type MergeQueueDeps, type StepContext } from './steps/context.js';
 import { blockClosed, failTask, removeEntry } from './steps/leave.js';
-import { mergeHead, recordMerged } from './steps/merge.js';
+import {
+  completeEpicWhenDone,
+  mergeHead,
+  noteMergeFoundDone,
+  recordMerged,
+} from './steps/merge.js';
 import { reviewHead } from './steps/review.js';
 import { reenterReopenedPr } from './steps/reenter.js';
 import { sendBack } from './steps/sendBack.js';
@@ -44,7 +49,12 @@ export async function advanceMergeQueue(
   if (!epic || finishedEpicStates.includes(epic.state)) return { step: 'epic-finished' };
   if (payload.reopened !== undefined) await reenter(deps, payload, epic, payload.reopened);
   const queue = await epicQueue(deps.db, epic.id);
-  if (!queue.head) return { step: 'empty' };
+  if (!queue.head) {
+    // The look that recorded the last merge may have died before it asked for the epic's
+    // completion (a crash mid-record): nothing else would ever ask again.
+    if (queue.ordered.length === 0) await completeEpicWhenDone(deps, epic.id, targetOf(payload));
+    return { step: 'empty' };
+  }
 
   const ctx = await readQueued(deps, payload, epic, queue.head, holder);
   const step = nextStep(ctx.read.facts);
@@ -83,6 +93,12 @@ async function speculate(
     { epic: head.epic.id, pr: next.entry.prNumber, on: step.onSha, outcome },
     'merge queue speculation',
   );
+}
+
+function targetOf(
+  payload: Pick<JobPayload<'advance-merge-queue'>, 'installationId' | 'owner' | 'repo'>,
+) {
+  return { installationId: payload.installationId, owner: payload.owner, repo: payload.repo };
 }
 
 /** The installation's client, the repository and its config, as every step needs them. */
@@ -196,6 +212,7 @@ async function perform(ctx: StepContext, step: NextStep): Promise<boolean> {
 async function performShort(ctx: StepContext, step: NextStep): Promise<void> {
   switch (step.kind) {
     case 'record-merged':
+      if (step.by === 'app') await noteMergeFoundDone(ctx, step.sha);
       await recordMerged(ctx, { sha: step.sha, by: step.mergedBy ?? step.by, reason: step.reason });
       return;
     case 'block-closed':

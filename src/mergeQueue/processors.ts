@@ -4,6 +4,7 @@ import type { JobProcessors } from '../queues/workers.js';
 import { advanceMergeQueue, type AdvanceDeps } from './advance.js';
 import { completeEpic } from './completeEpic.js';
 import type { MergeQueueGit } from './ports.js';
+import { noteResumedJob } from './resumedJob.js';
 import { reviewPrAhead } from './reviewAheadJob.js';
 import { defaultMergeQueueOptions, type MergeQueueOptions } from './steps/context.js';
 
@@ -26,7 +27,13 @@ export function buildMergeQueueProcessors(
   return {
     'advance-merge-queue': (payload, job) =>
       advanceMergeQueue(queueDeps, payload, leaseHolderOf(job)),
-    'complete-epic': (payload) => completeEpic(queueDeps, payload),
+    'complete-epic': async (payload, job) => {
+      await noteResumedJob(deps.db, job, {
+        epicId: payload.epicId,
+        what: 'completing the epic after its last merge',
+      });
+      return completeEpic(queueDeps, payload);
+    },
     'review-ahead': (payload, job) => reviewPrAhead(queueDeps, payload, leaseHolderOf(job)),
   };
 }

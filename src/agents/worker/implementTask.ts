@@ -81,6 +81,14 @@ export async function implementTask(
   const { agent, replaced } = await claimWorkerAgent(db, found, epic.installationId, jobId);
   if (replaced) {
     log.warn({ task: found.id, agent: replaced.id, job: jobId }, 'took over from a dead run');
+    await recordDecision(db, {
+      epicId: epic.id,
+      taskId: found.id,
+      agentId: agent.id,
+      decision: 'recovered: run taken over',
+      reasoning: `worker agent #${replaced.id} was left busy on job ${jobId}, whose process died mid-run; this run of the job takes task #${found.issueNumber} over with agent #${agent.id}`,
+      context: { job: jobId, replacedAgentId: replaced.id, attempt: found.attempts },
+    });
   }
   await updateAgent(db, agent.id, { currentJobId: jobId });
   const task =

@@ -1,5 +1,6 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { crashPoint } from '../../crashPoint.js';
+import { recordDecision } from '../../db/decisions.js';
 import { tasks } from '../../db/schema.js';
 import { jobIds } from '../../queues/jobs.js';
 import { leaveQueue } from '../entries.js';
@@ -87,6 +88,21 @@ async function alreadyMerged(ctx: StepContext): Promise<boolean> {
   return data.merged === true;
 }
 
+/**
+ * The queue's own merge that nothing recorded: the look that merged it died
+ * between GitHub's merge and the record (a crash), or its record was lost.
+ * Said as a recovery, so the status page and whoever reads the log see it.
+ */
+export async function noteMergeFoundDone(ctx: StepContext, sha: string | null): Promise<void> {
+  await recordDecision(ctx.deps.db, {
+    epicId: ctx.epic.id,
+    taskId: ctx.task.id,
+    decision: 'recovered: merge found done',
+    reasoning: `PR #${ctx.entry.prNumber} is merged on GitHub (${shortSha(sha ?? 'none')}) by the queue, which had not recorded it: the look that merged it did not finish; recorded now`,
+    context: { pr: ctx.entry.prNumber, sha },
+  });
+}
+
 /** The PR is merged (by the queue or by a person): the task is done and the queue moves on. */
 export async function recordMerged(
   ctx: StepContext,
@@ -115,19 +131,31 @@ export async function recordMerged(
 }
 
 /** The last merge completes the epic: every task of it is COMPLETED. */
-export async function completeWhenDone(ctx: StepContext): Promise<void> {
-  const { db } = ctx.deps;
-  const unfinished = await db
-    .select({ id: tasks.id })
+export function completeWhenDone(ctx: StepContext): Promise<boolean> {
+  return completeEpicWhenDone(ctx.deps, ctx.epic.id, targetRef(ctx));
+}
+
+/**
+ * Asks for the epic's completion (one `complete-epic` job per epic, so
+ * asking again is harmless) once every task of it is COMPLETED. True when asked.
+ */
+export async function completeEpicWhenDone(
+  deps: Pick<StepContext['deps'], 'db' | 'queues'>,
+  epicId: number,
+  target: { installationId: number; owner: string; repo: string },
+): Promise<boolean> {
+  const states = await deps.db
+    .select({ state: tasks.state })
     .from(tasks)
-    .where(and(eq(tasks.epicId, ctx.epic.id), ne(tasks.state, 'COMPLETED')))
-    .limit(1);
-  if (unfinished.length > 0) return;
-  await ctx.deps.queues.enqueue(
+    .where(eq(tasks.epicId, epicId));
+  // An epic without tasks yet (still planning) is not done: its one complete-epic job would be spent.
+  if (states.length === 0 || states.some((task) => task.state !== 'COMPLETED')) return false;
+  await deps.queues.enqueue(
     'complete-epic',
-    { epicId: ctx.epic.id, ...targetRef(ctx) },
-    { jobId: jobIds.forEntity('complete-epic', ctx.epic.id) },
+    { epicId, ...target },
+    { jobId: jobIds.forEntity('complete-epic', epicId) },
   );
+  return true;
 }
 
 function targetRef(ctx: StepContext) {

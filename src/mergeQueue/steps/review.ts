@@ -1,4 +1,5 @@
 import { crashPoint } from '../../crashPoint.js';
+import { recordDecision } from '../../db/decisions.js';
 import { ensureSupervisorAgent } from '../../agents/supervisor/supervisorAgent.js';
 import { recordApproval } from '../entries.js';
 import type { NextStep } from '../nextStep.js';
@@ -19,6 +20,14 @@ export async function reviewHead(
   const { deps, target, entry, read } = ctx;
   const existing = await findOwnReview(ctx.octokit, target, entry.prNumber, ctx.botLogin, step.sha);
   if (existing !== undefined) {
+    // Submitted by a look that did not record it (it died after submitting): not submitted twice.
+    await recordDecision(deps.db, {
+      epicId: ctx.epic.id,
+      taskId: ctx.task.id,
+      decision: 'recovered: review found submitted',
+      reasoning: `the supervisor's review ${existing} of PR #${entry.prNumber} at ${shortSha(step.sha)} is on GitHub already; it is not submitted again`,
+      context: { pr: entry.prNumber, sha: step.sha, reviewId: existing },
+    });
     await ensureCheckOfOwnReview(ctx.octokit, target, entry.prNumber, ctx.botLogin, step.sha);
     await wakeAfter(ctx, ['reviewed', entry.id, step.sha]);
     return;

@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import {
   agents,
   epics,
@@ -11,6 +11,7 @@ import {
 } from '../../db/schema.js';
 import { redactOptional, redactSecrets } from '../redact.js';
 import { summarizeEpics } from './epicSummaries.js';
+import { readRecovering } from './recovering.js';
 import {
   agentRefOf,
   iso,
@@ -75,7 +76,7 @@ export async function readEpicDetail(ctx: ReadContext, epicId: number): Promise<
 }
 
 async function readTasks(ctx: ReadContext, epic: Epic): Promise<TaskRow[]> {
-  const [rows, costs] = await Promise.all([
+  const [rows, costs, recovering] = await Promise.all([
     ctx.db
       .select({ task: tasks, agent: { id: agents.id, kind: agents.kind, state: agents.state } })
       .from(tasks)
@@ -87,12 +88,14 @@ async function readTasks(ctx: ReadContext, epic: Epic): Promise<TaskRow[]> {
       .from(modelUsage)
       .where(eq(modelUsage.epicId, epic.id))
       .groupBy(modelUsage.taskId),
+    readRecovering(ctx, 'task', await unfinishedTaskIds(ctx, epic)),
   ]);
   const issueOf = new Map(rows.map(({ task }) => [task.id, task.issueNumber]));
   return rows.map(({ task, agent }) =>
     taskRow(ctx, epic, task, agent ? agentRefOf(agent) : null, {
       costUsd: costs.find((c) => c.taskId === task.id)?.costUsd ?? 0,
       dependsOn: task.dependsOn.flatMap((id) => issueOf.get(id) ?? []),
+      recovering: recovering.get(task.id) ?? null,
     }),
   );
 }
@@ -102,7 +105,7 @@ function taskRow(
   epic: Epic,
   task: Task,
   agent: TaskRow['agent'],
-  extra: { costUsd: number; dependsOn: number[] },
+  extra: { costUsd: number; dependsOn: number[]; recovering: TaskRow['recovering'] },
 ): TaskRow {
   return {
     ...taskRefOf(task, epic, ctx.links),
@@ -118,8 +121,18 @@ function taskRow(
     costUsd: extra.costUsd,
     blockedReason: redactOptional(task.blockedReason),
     failureReason: redactOptional(task.failureReason),
+    recovering: extra.recovering,
     updatedAt: iso(task.updatedAt),
   };
+}
+
+/** Tasks still being worked on: a finished one recovers nothing. */
+async function unfinishedTaskIds(ctx: ReadContext, epic: Epic): Promise<number[]> {
+  const rows = await ctx.db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.epicId, epic.id), notInArray(tasks.state, ['COMPLETED', 'FAILED'])));
+  return rows.map((row) => row.id);
 }
 
 /** Queued entries in merge order, then the most recently merged or removed. */

@@ -8,6 +8,7 @@ import {
   type TaskState,
 } from '../../db/schema.js';
 import { redactOptional, redactSecrets } from '../redact.js';
+import { readRecovering } from './recovering.js';
 import { countRows, iso, total, type ReadContext } from './shared.js';
 import type { EpicSummary } from './types.js';
 
@@ -31,7 +32,8 @@ export async function readEpicRows(
 export async function summarizeEpics(ctx: ReadContext, rows: Epic[]): Promise<EpicSummary[]> {
   const ids = rows.map((row) => row.id);
   if (ids.length === 0) return [];
-  const [taskCounts, costs, open] = await Promise.all([
+  const active = rows.filter((row) => !finished(row)).map((row) => row.id);
+  const [taskCounts, costs, open, recovering] = await Promise.all([
     ctx.db
       .select({ epicId: tasks.epicId, state: tasks.state, count: countRows() })
       .from(tasks)
@@ -47,6 +49,7 @@ export async function summarizeEpics(ctx: ReadContext, rows: Epic[]): Promise<Ep
       .from(escalations)
       .where(and(inArray(escalations.epicId, ids), isNull(escalations.resolvedAt)))
       .groupBy(escalations.epicId),
+    readRecovering(ctx, 'epic', active),
   ]);
   return rows.map((row) => {
     const byState: Partial<Record<TaskState, number>> = {};
@@ -71,9 +74,15 @@ export async function summarizeEpics(ctx: ReadContext, rows: Epic[]): Promise<Ep
       tasks: { total: totalTasks, completed: byState.COMPLETED ?? 0, byState },
       costUsd: costs.find((c) => c.epicId === row.id)?.costUsd ?? 0,
       openEscalations: open.find((c) => c.epicId === row.id)?.count ?? 0,
+      recovering: recovering.get(row.id) ?? null,
       createdAt: iso(row.createdAt),
       updatedAt: iso(row.updatedAt),
       completedAt: iso(row.completedAt),
     };
   });
+}
+
+/** A finished epic recovers nothing, whatever its last decision was. */
+function finished(epic: Epic): boolean {
+  return epic.state === 'COMPLETED' || epic.state === 'CANCELLED';
 }

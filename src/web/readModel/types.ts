@@ -41,6 +41,13 @@ export interface AgentRef {
   state: AgentState;
 }
 
+/** Work that a crash interrupted and the app is taking over: its latest decision says what and why. */
+export interface RecoveringView {
+  decision: string;
+  reason: string;
+  since: string;
+}
+
 export interface EpicSummary {
   id: number;
   repo: RepoRef;
@@ -54,6 +61,8 @@ export interface EpicSummary {
   tasks: { total: number; completed: number; byState: Partial<Record<TaskState, number>> };
   costUsd: number;
   openEscalations: number;
+  /** Set while the epic's latest decision is a takeover or repair after a crash. */
+  recovering: RecoveringView | null;
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -110,6 +119,8 @@ export interface TaskRow extends TaskRef {
   costUsd: number;
   blockedReason: string | null;
   failureReason: string | null;
+  /** Set while the task's latest decision is a takeover or repair after a crash. */
+  recovering: RecoveringView | null;
   updatedAt: string;
 }
 

@@ -6,6 +6,7 @@ import {
   empty,
   externalLink,
   money,
+  recoveringBadge,
   section,
   stateBadge,
   table,
@@ -23,7 +24,7 @@ export function epicMain(model: EpicDetail): SafeHtml {
       <p class="sub">
         ${externalLink(epic.repo.url, `${epic.repo.owner}/${epic.repo.name}`)}
         ${externalLink(epic.issueUrl, `#${epic.issueNumber}`, 'Open the issue on GitHub')} ·
-        ${stateBadge(epic.state)}${epic.paused ? html` <span class="badge paused">paused</span>` : ''}
+        ${stateBadge(epic.state)}${epic.paused ? html` <span class="badge paused">paused</span>` : ''}${recoveringBadge(epic.recovering)}
       </p>
     </div>
     ${reasons(model)}
@@ -80,6 +81,13 @@ function reasons(model: EpicDetail): SafeHtml {
           <strong>Paused:</strong> ${epic.pausedReason ?? 'no reason given'}
         </p>`
       : ''
+  }${
+    epic.recovering
+      ? html`<p class="notice">
+          <strong>Recovering</strong> (${epic.recovering.decision}): ${epic.recovering.reason}
+          ${time(epic.recovering.since)}
+        </p>`
+      : ''
   }${open.map(escalation)}`;
 }
 
@@ -102,8 +110,9 @@ function tasksTable(tasks: TaskRow[]): SafeHtml {
             : ''
         }
         ${task.blockedReason ? html`<span class="reason">${task.blockedReason}</span>` : ''}
-        ${task.failureReason ? html`<span class="reason">${task.failureReason}</span>` : ''}`,
-      stateBadge(task.state),
+        ${task.failureReason ? html`<span class="reason">${task.failureReason}</span>` : ''}
+        ${task.recovering ? html`<span class="reason">${task.recovering.reason}</span>` : ''}`,
+      html`${stateBadge(task.state)}${recoveringBadge(task.recovering)}`,
       agentLink(task.agent),
       task.prUrl && task.prNumber !== null
         ? externalLink(task.prUrl, `PR #${task.prNumber}`, task.branch ?? undefined)

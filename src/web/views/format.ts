@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../html.js';
+import type { RecoveringView } from '../readModel/types.js';
 
 /**
  * Small building blocks shared by the views. All deterministic (no clock):
@@ -88,4 +89,12 @@ export function table(headers: string[], rows: SafeHtml[][], className = ''): Sa
 /** `1 rework round`, `2 rework rounds`. */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** The "recovering" badge of work a crash interrupted; its title says what was taken over and why. */
+export function recoveringBadge(recovering: RecoveringView | null): SafeHtml | string {
+  if (!recovering) return '';
+  return html` <span class="badge recovering" title="${recovering.decision}: ${recovering.reason}"
+    >recovering</span
+  >`;
 }

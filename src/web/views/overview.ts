@@ -7,6 +7,7 @@ import {
   epicPath,
   externalLink,
   money,
+  recoveringBadge,
   section,
   stateBadge,
   table,
@@ -66,6 +67,8 @@ function epicsTable(epics: EpicSummary[]): SafeHtml {
         epic.openEscalations > 0
           ? html` <span class="badge escalated">${epic.openEscalations} escalated</span>`
           : ''
+      }${recoveringBadge(epic.recovering)}${
+        epic.recovering ? html`<span class="reason">${epic.recovering.reason}</span>` : ''
       }`,
       progress(epic),
       html`<span class="nowrap">${money(epic.costUsd)}</span>`,

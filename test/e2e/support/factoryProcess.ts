@@ -50,7 +50,13 @@ export class FactoryProcess {
     );
   }
 
-  async start(timeoutMs = 90_000): Promise<void> {
+  /**
+   * Starts the app; `extraEnv` is added to this start only (e.g. a
+   * FACTORY_CRASH_AT for the run that is to crash), not to later ones.
+   */
+  async start(extraEnv: Record<string, string> = {}, timeoutMs = 90_000): Promise<void> {
+    // A crashed run's stream is still open: the new run appends after it.
+    this.log?.end();
     this.log = createWriteStream(this.options.logFile, { flags: 'a' });
     const child = spawn(
       process.execPath,
@@ -61,6 +67,7 @@ export class FactoryProcess {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: process.env.HOME ?? '/root',
           ...this.options.env,
+          ...extraEnv,
           PORT: String(this.options.port),
           HOST: '127.0.0.1',
         },
@@ -97,6 +104,18 @@ export class FactoryProcess {
     } catch {
       return false;
     }
+  }
+
+  /** Resolves true once the app's process has exited (a crash point killed it), false at the deadline. */
+  async waitForExit(timeoutMs: number): Promise<boolean> {
+    if (!this.running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const exited = await Promise.race([this.exited.then(() => true), deadline]);
+    clearTimeout(timer);
+    return exited;
   }
 
   /** SIGKILL: the crash, with no chance to finish or clean up anything. */

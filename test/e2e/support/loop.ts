@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '../../support/githubEmulator/index.js';
@@ -8,6 +8,9 @@ import { FactoryProcess, freePort, projectRoot } from './factoryProcess.js';
 import { epicIssue, scriptTextkitEpic } from './textkitEpic.js';
 
 export const sampleRepoDir = path.join(projectRoot, 'test/fixtures/sample-repo');
+
+/** The app's HEARTBEAT_TIMEOUT_SECONDS in the loop: leases and BullMQ's job locks follow from it. */
+export const loopHeartbeatTimeoutSeconds = 20;
 
 export interface LoopOptions {
   redisUrl: string;
@@ -21,6 +24,12 @@ export interface LoopOptions {
    * the app while a worker runs.
    */
   workerDelayMs?: number;
+  /** The emulated CI's shell command (given the loop's work folder), run in a checkout of each PR head; `npm test` when unset. */
+  ciCommand?: (workDir: string) => string;
+  /** More environment for the app, e.g. a crash-loop threshold above a test's number of kills. */
+  env?: Record<string, string>;
+  /** The model's script; the textkit epic's (with `workerDelayMs`) when unset. */
+  script?: (model: ScriptedModel) => void;
 }
 
 /**
@@ -58,8 +67,9 @@ export class FactoryLoop {
       IS_SANDBOX: '1',
       HEALTH_INTERVAL_SECONDS: '5',
       RECONCILE_INTERVAL_SECONDS: '10',
-      HEARTBEAT_TIMEOUT_SECONDS: '20',
+      HEARTBEAT_TIMEOUT_SECONDS: String(loopHeartbeatTimeoutSeconds),
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...options.env,
     };
     this.app = new FactoryProcess({ env, port, logFile: path.join(workDir, 'factory.log') });
   }
@@ -68,9 +78,10 @@ export class FactoryLoop {
     const workDir = await mkdtemp(path.join(tmpdir(), 'factory-loop-'));
     const emulator = await startGitHubEmulator({ dataDir: path.join(workDir, 'github') });
     const model = await startScriptedModel();
-    scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
+    if (options.script) options.script(model);
+    else scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
     const repo = await emulator.addRepo('textkit', sampleRepoDir);
-    emulator.startCi({ command: 'npm test', name: 'test' });
+    emulator.startCi({ command: options.ciCommand?.(workDir) ?? 'npm test', name: 'test' });
     const loop = new FactoryLoop(emulator, model, repo, workDir, await freePort(), options);
     emulator.setWebhookUrl(loop.app.webhookUrl);
     return loop;
@@ -80,19 +91,37 @@ export class FactoryLoop {
     return this.emulator.person(this.repo);
   }
 
+  /**
+   * Another copy of the sample repository on the same emulator, for a test
+   * that runs several epics one after the other with one app; `files`
+   * (path in the repository → content) are added or replaced.
+   */
+  async addRepo(name: string, files: Record<string, string> = {}): Promise<RepoRecord> {
+    const source = path.join(this.workDir, `source-${name}`);
+    await cp(sampleRepoDir, source, { recursive: true });
+    for (const [file, content] of Object.entries(files)) {
+      await writeFile(path.join(source, file), content);
+    }
+    return this.emulator.addRepo(name, source);
+  }
+
   /** What a maintainer does to start it all: open the issue and label it `factory:epic`. */
-  openEpic(): IssueRecord {
-    const issue = this.maintainer.openIssue(epicIssue);
-    this.maintainer.addLabel(issue.number, 'factory:epic');
-    return issue;
+  openEpic(
+    repo: RepoRecord = this.repo,
+    issue: { title: string; body: string } = epicIssue,
+  ): IssueRecord {
+    const maintainer = this.emulator.person(repo);
+    const opened = maintainer.openIssue(issue);
+    maintainer.addLabel(opened.number, 'factory:epic');
+    return opened;
   }
 
-  issues(): IssueRecord[] {
-    return [...this.repo.issues.values()].filter((issue) => !issue.pull);
+  issues(repo: RepoRecord = this.repo): IssueRecord[] {
+    return [...repo.issues.values()].filter((issue) => !issue.pull);
   }
 
-  pulls(): IssueRecord[] {
-    return [...this.repo.issues.values()].filter((issue) => issue.pull);
+  pulls(repo: RepoRecord = this.repo): IssueRecord[] {
+    return [...repo.issues.values()].filter((issue) => issue.pull);
   }
 
   /** Polls `check` until it returns a value, or fails after `timeoutMs` naming what it waited for. */

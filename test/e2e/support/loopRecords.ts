@@ -28,8 +28,8 @@ const run = promisify(execFile);
  * one epic, read straight from its database, and what the emulated GitHub
  * holds (comments, branches, the base branch's files).
  */
-export async function epicRecords(db: Database, issueNumber: number) {
-  const [epic] = await db.select().from(epics).where(eq(epics.issueNumber, issueNumber));
+export async function epicRecords(db: Database, issueNumber: number, repoName?: string) {
+  const [epic] = await db.select().from(epics).where(epicOf(issueNumber, repoName));
   if (!epic) throw new Error(`no epic row for issue #${issueNumber}`);
   const taskRows = await db
     .select()
@@ -56,6 +56,13 @@ export async function epicRecords(db: Database, issueNumber: number) {
     .innerJoin(agents, eq(agents.id, agentRuns.agentId))
     .orderBy(asc(agentRuns.id));
   return { epic, tasks: taskRows, entries, decisions, mail: letters, runs };
+}
+
+/** The epic of this issue number; of this repository when several repositories have one. */
+function epicOf(issueNumber: number, repoName?: string) {
+  return repoName === undefined
+    ? eq(epics.issueNumber, issueNumber)
+    : and(eq(epics.issueNumber, issueNumber), eq(epics.repoName, repoName));
 }
 
 /** Comments on one issue or PR, with Factory's hidden marker (`<!-- factory:… -->`) when it has one. */
@@ -140,7 +147,7 @@ export async function epicCompleted(
   repo: RepoRecord,
   issue: IssueRecord,
 ): Promise<boolean> {
-  const [epic] = await db.select().from(epics).where(eq(epics.issueNumber, issue.number));
+  const [epic] = await db.select().from(epics).where(epicOf(issue.number, repo.name));
   if (epic?.state !== 'COMPLETED') return false;
   const last = await db
     .select({ id: decisionLog.id })
