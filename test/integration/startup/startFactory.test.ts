@@ -154,6 +154,13 @@ describe('the worker role', () => {
     const factory = await start('worker');
     try {
       expect(factory.port).toBeUndefined();
+      // A worker reconciles at once on start; let that first pass end before the epic exists,
+      // or it would read the epic's labels too (the next pass is RECONCILE_INTERVAL_SECONDS away).
+      const orchestrator = factory.deps.queues.queue('orchestrator');
+      await eventually(async () => {
+        const done = await orchestrator.getJobs(['completed', 'failed']);
+        return done.some((job) => job.name === 'reconcile') || undefined;
+      }, 'the first reconcile pass');
       const { epic } = await upsertEpicFromIssue(factory.deps.db, {
         installationId: 5151,
         repoId: testRepo.id,
