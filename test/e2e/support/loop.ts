@@ -47,6 +47,8 @@ export class FactoryLoop {
       PRIVATE_KEY: emulator.app.privateKey,
       WEBHOOK_SECRET: emulator.app.webhookSecret,
       GITHUB_API_URL: emulator.url,
+      // The status page's links open the emulator's own pages (githubEmulator/webPages.ts).
+      GITHUB_WEB_URL: emulator.url,
       // The emulator has no secondary rate limits to respect.
       GITHUB_WRITE_THROTTLE: 'off',
       REDIS_URL: options.redisUrl,
