@@ -21,6 +21,8 @@ export interface LoopOptions {
    * the app while a worker runs.
    */
   workerDelayMs?: number;
+  /** The model name the scripted model's replies carry (the demo's label); the requested one by default. */
+  scriptedModelName?: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export class FactoryLoop {
   static async start(options: LoopOptions): Promise<FactoryLoop> {
     const workDir = await mkdtemp(path.join(tmpdir(), 'factory-loop-'));
     const emulator = await startGitHubEmulator({ dataDir: path.join(workDir, 'github') });
-    const model = await startScriptedModel();
+    const model = await startScriptedModel({ answerAs: options.scriptedModelName });
     scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
     const repo = await emulator.addRepo('textkit', sampleRepoDir);
     emulator.startCi({ command: 'npm test', name: 'test' });
