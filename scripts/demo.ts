@@ -94,6 +94,8 @@ async function main() {
     redisPrefix,
     databaseUrl: process.env.DATABASE_URL,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
+    // What the status page and usage records call the model: not a Claude model's name.
+    scriptedModelName: 'scripted-model (demo, not Claude)',
   });
   let exitCode = 1;
   let cleaned: Promise<void> | undefined;

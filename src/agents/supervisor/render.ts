@@ -21,6 +21,8 @@ export interface ProgressView {
   pausedReason: string | null;
   blockedReason: string | null;
   awaitingApproval: boolean;
+  /** `humanReviewRequired`: the queue merges a PR only once a person with write access approved it. */
+  humanReviewRequired?: boolean;
 }
 
 const epicWords: Record<EpicState, string> = {
@@ -59,6 +61,11 @@ export function renderProgress(view: ProgressView): string {
   if (view.epicState === 'BLOCKED' && view.blockedReason)
     status += ` — ${inline(view.blockedReason)}`;
   lines.push(`${status} · **Cost:** ${usd(view.costUsd)}`, '');
+  if (view.humanReviewRequired)
+    lines.push(
+      "**Merging:** each pull request waits for a person's approval (`humanReviewRequired`); the supervisor's review alone does not merge it.",
+      '',
+    );
   if (view.tasks.length === 0) lines.push('_No tasks yet._');
   const done = view.tasks.filter((task) => task.state === 'COMPLETED').length;
   if (view.tasks.length > 0) lines.push(`${done} of ${view.tasks.length} tasks merged.`, '');
@@ -68,6 +75,8 @@ export function renderProgress(view: ProgressView): string {
       parts.push(task.prUrl ? `[PR #${task.prNumber}](${task.prUrl})` : `PR #${task.prNumber}`);
     if (task.state === 'PENDING' && task.dependsOnIssues.length > 0)
       parts.push(`after ${task.dependsOnIssues.map((n) => `#${n}`).join(', ')}`);
+    if (task.state === 'REVIEW' && task.prNumber !== null && view.humanReviewRequired)
+      parts.push("waits for a person's approval");
     if ((task.state === 'FAILED' || task.state === 'BLOCKED') && task.reason)
       parts.push(inline(task.reason).slice(0, 200));
     parts.push(usd(task.costUsd));

@@ -35,6 +35,7 @@ export async function updateProgress(
       epic.plan !== null &&
       config.planApproval &&
       !epic.planApprovedAt,
+    humanReviewRequired: config.humanReviewRequired,
     tasks: tasks.map((task) => ({
       issueNumber: task.issueNumber,
       title: task.title,

@@ -30,6 +30,8 @@ export interface LoopOptions {
   env?: Record<string, string>;
   /** The model's script; the textkit epic's (with `workerDelayMs`) when unset. */
   script?: (model: ScriptedModel) => void;
+  /** The model name the scripted model's replies carry (the demo's label); the requested one by default. */
+  scriptedModelName?: string;
 }
 
 /**
@@ -56,6 +58,8 @@ export class FactoryLoop {
       PRIVATE_KEY: emulator.app.privateKey,
       WEBHOOK_SECRET: emulator.app.webhookSecret,
       GITHUB_API_URL: emulator.url,
+      // The status page's links open the emulator's own pages (githubEmulator/webPages.ts).
+      GITHUB_WEB_URL: emulator.url,
       // The emulator has no secondary rate limits to respect.
       GITHUB_WRITE_THROTTLE: 'off',
       REDIS_URL: options.redisUrl,
@@ -77,7 +81,7 @@ export class FactoryLoop {
   static async start(options: LoopOptions): Promise<FactoryLoop> {
     const workDir = await mkdtemp(path.join(tmpdir(), 'factory-loop-'));
     const emulator = await startGitHubEmulator({ dataDir: path.join(workDir, 'github') });
-    const model = await startScriptedModel();
+    const model = await startScriptedModel({ answerAs: options.scriptedModelName });
     if (options.script) options.script(model);
     else scriptTextkitEpic(model, { workerDelayMs: options.workerDelayMs });
     const repo = await emulator.addRepo('textkit', sampleRepoDir);

@@ -141,4 +141,16 @@ describe('the Factory review check under branch protection', { timeout: 120_000 
     const { data } = await merge();
     expect(data.merged).toBe(true);
   });
+
+  it('shows the PR on a web page of its own, as the status page links to it', async () => {
+    const page = await fetch(`${emulator.url}/${target.owner}/${target.repo}/pull/${pull.number}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<h1>Shout</h1>');
+    expect(html).toContain(`${reviewCheckName}: success`);
+    expect(html).toContain('Changes requested by the supervisor');
+    // The app's hidden markers stay hidden, as on GitHub.
+    expect(html).not.toContain('factory:review');
+  });
 });

@@ -13,6 +13,7 @@ import { Payloads } from './payloads.js';
 import { grant, Person } from './person.js';
 import { announcePush } from './pullActions.js';
 import type { Permission, RepoRecord, UserRecord } from './records.js';
+import { issuePage } from './webPages.js';
 import { registerAppRoutes, isAppJwtPath } from './routes/app.js';
 import { registerCheckRoutes } from './routes/checks.js';
 import { registerIssueRoutes } from './routes/issues.js';
@@ -217,6 +218,8 @@ export class GitHubEmulator {
           git[3] ?? '',
           url,
         );
+      const page = /^\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)$/.exec(pathname);
+      if (page && request.method === 'GET') return this.handlePage(response, page);
       await this.handleApi(request, response, pathname, url.searchParams);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
@@ -234,6 +237,14 @@ export class GitHubEmulator {
         );
       } else response.end();
     }
+  }
+
+  /** An issue's or PR's web page (webPages.ts), as the links in payloads and the status page point to. */
+  private handlePage(response: ServerResponse, match: RegExpExecArray) {
+    const repo = this.state.repo(match[1] ?? '', match[2] ?? '');
+    const issue = this.state.issue(repo, match[3] ?? '');
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(issuePage(repo, issue));
   }
 
   private async handleApi(

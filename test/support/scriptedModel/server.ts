@@ -40,6 +40,11 @@ export interface ScriptedModelOptions {
   host?: string;
   /** Answer to a Messages request no script matches; a short text by default. */
   unmatched?: Turn;
+  /**
+   * The model name replies carry (what usage records and the status page show);
+   * by default the requested one. The demo labels itself so nobody mistakes it for Claude.
+   */
+  answerAs?: string;
 }
 
 interface Script {
@@ -169,7 +174,7 @@ export async function startScriptedModel(
     if (chosen.kind !== 'reply') return;
     recorded.outcome ??= 'reply';
     recorded.reply = chosen;
-    const model = recorded.view?.body.model ?? 'scripted';
+    const model = options.answerAs ?? recorded.view?.body.model ?? 'scripted';
     const write = () =>
       stream ? writeStreamReply(res, chosen, model) : writeJsonReply(res, chosen, model);
     const go = () => {

@@ -32,6 +32,34 @@ const plan = {
 };
 
 describe('the supervisor’s texts', () => {
+  it('progress: says a PR in review waits for a person when human review is required', () => {
+    const view = {
+      epicState: 'IN_PROGRESS' as const,
+      costUsd: 0,
+      pausedReason: null,
+      blockedReason: null,
+      awaitingApproval: false,
+      tasks: [
+        {
+          issueNumber: 2,
+          title: 'Add parser',
+          state: 'REVIEW' as const,
+          prNumber: 5,
+          prUrl: null,
+          costUsd: 0,
+          dependsOnIssues: [],
+          reason: null,
+        },
+      ],
+    };
+    const required = renderProgress({ ...view, humanReviewRequired: true });
+    expect(required).toContain("each pull request waits for a person's approval");
+    expect(required).toContain(
+      "- [ ] #2 Add parser · in review · PR #5 · waits for a person's approval",
+    );
+    expect(renderProgress(view)).not.toContain("person's approval");
+  });
+
   it('progress: a checklist with state, PR link and cost, and the epic’s state', () => {
     const body = renderProgress({
       epicState: 'IN_PROGRESS',
