@@ -26,26 +26,35 @@ export async function enterMergeQueue(
     .where(eq(mergeQueueEntries.taskId, input.taskId));
   if (existing?.state === 'queued' && existing.prNumber === input.prNumber) return existing;
   if (existing?.state === 'merged') return existing;
-  const position = await nextPosition(db, input.epicId);
-  const [row] = await db
-    .insert(mergeQueueEntries)
-    .values({ ...input, position })
-    .onConflictDoUpdate({
-      target: mergeQueueEntries.taskId,
-      set: {
-        prNumber: input.prNumber,
-        position,
-        state: 'queued',
-        approvedSha: null,
-        reworkRounds: 0,
-        conflictOnBaseSha: null,
-        speculatedOnSha: null,
-        speculatedFromSha: null,
-        enqueuedAt: new Date(),
-      },
-      setWhere: sql`${mergeQueueEntries.state} <> 'merged'`,
-    })
-    .returning();
+  // Two tasks of one epic entering at once would read the same last position: the
+  // position is taken and written under a per-epic lock, so each gets its own place.
+  const row = await db.transaction(async (tx) => {
+    const locked = tx as unknown as Database;
+    await locked.execute(
+      sql`select pg_advisory_xact_lock(hashtext('factory:merge-queue-position'), ${input.epicId}::int)`,
+    );
+    const position = await nextPosition(locked, input.epicId);
+    const [written] = await locked
+      .insert(mergeQueueEntries)
+      .values({ ...input, position })
+      .onConflictDoUpdate({
+        target: mergeQueueEntries.taskId,
+        set: {
+          prNumber: input.prNumber,
+          position,
+          state: 'queued',
+          approvedSha: null,
+          reworkRounds: 0,
+          conflictOnBaseSha: null,
+          speculatedOnSha: null,
+          speculatedFromSha: null,
+          enqueuedAt: new Date(),
+        },
+        setWhere: sql`${mergeQueueEntries.state} <> 'merged'`,
+      })
+      .returning();
+    return written;
+  });
   if (row) return row;
   const [now] = await db
     .select()
