@@ -23,7 +23,26 @@ export interface ReviewCheckInput {
   requested: string[];
 }
 
+export type ReviewCheckOutcome =
+  | { checkRunId: number; changed: boolean }
+  /** The installation has not granted `checks: write` (an App upgraded before its owner accepted it). */
+  | { skipped: string };
+
 export async function ensureReviewCheck(
+  octokit: ProbotOctokit,
+  input: ReviewCheckInput,
+): Promise<ReviewCheckOutcome> {
+  try {
+    return await setReviewCheck(octokit, input);
+  } catch (error) {
+    // The review itself stands; without the permission only the check is missing, and the
+    // queue must not stall on it. Anything else is a real failure and is retried.
+    if ((error as { status?: number }).status !== 403) throw error;
+    return { skipped: 'checks: write not granted to this installation' };
+  }
+}
+
+async function setReviewCheck(
   octokit: ProbotOctokit,
   input: ReviewCheckInput,
 ): Promise<{ checkRunId: number; changed: boolean }> {
