@@ -41,7 +41,10 @@ function seededRandom(start: number): () => number {
 interface PlannedKill {
   /** FACTORY_CRASH_AT for this run of the app, or none for a kill after `afterMs` only. */
   crashAt: string | undefined;
-  /** The kill after this long from the start, if the crash point has not come by then. */
+  /**
+   * The kill after this long from the start, if the crash point has not come
+   * by then (a two-task epic may never reach it, e.g. no speculative build).
+   */
   afterMs: number;
 }
 
@@ -50,18 +53,17 @@ function planKills(random: () => number): PlannedKill[] {
     const atPoint = random() < 0.5;
     const point = crashPoints[Math.floor(random() * crashPoints.length)];
     const nth = 1 + Math.floor(random() * 2);
-    const afterMs = Math.round(5_000 + random() * 55_000);
-    return {
-      crashAt: atPoint ? `${point}#${nth}` : undefined,
-      afterMs: atPoint ? 90_000 : afterMs,
-    };
+    // The uninterrupted epic takes about 40 s: kills within its first 25 s interrupt it.
+    const afterMs = Math.round(3_000 + random() * 22_000);
+    return { crashAt: atPoint ? `${point}#${nth}` : undefined, afterMs };
   });
 }
 
 describe(`an epic whose app is killed ${killCount} times at random (FACTORY_CRASH_SEED=${seed})`, () => {
   const redisPrefix = testRedisPrefix('e2e-crash-seeded');
   const planned = planKills(seededRandom(seed));
-  const kills: { planned: PlannedKill; at: Date; how: string }[] = [];
+  /** `point`: the crash point the app died at, when it did; otherwise it was killed after a delay. */
+  const kills: { planned: PlannedKill; at: Date; how: string; point?: string }[] = [];
   let database: { url: string; drop(): Promise<void> } | undefined;
   let loop: FactoryLoop | undefined;
   let records: DatabaseHandle | undefined;
@@ -90,7 +92,12 @@ describe(`an epic whose app is killed ${killCount} times at random (FACTORY_CRAS
         const died = await app.app.waitForExit(kill.afterMs);
         if (!died) await app.app.kill();
         const point = died ? await crashPointInLog(app, logStart) : undefined;
-        kills.push({ planned: kill, at: new Date(), how: point ?? `after ${kill.afterMs} ms` });
+        kills.push({
+          planned: kill,
+          at: new Date(),
+          how: point ?? `after ${kill.afterMs} ms`,
+          ...(point ? { point } : {}),
+        });
         console.log(`kill ${kills.length}: ${kills.at(-1)?.how}`);
         if (await epicCompleted(records.db, repo, epic.issue)) break;
       }
@@ -127,9 +134,11 @@ describe(`an epic whose app is killed ${killCount} times at random (FACTORY_CRAS
     expect(kills.length === killCount || completedEarly).toBe(true);
     const { decisions } = await epicRecords(records.db, epic.issue.number, epic.repo.name);
     expect(decisions.map((d) => d.decision)).not.toContain('park-epic');
-    // Something was taken over or repaired, and said so with a reason.
+    // A kill at a crash point is always in the middle of a merge-queue step,
+    // so something was taken over or repaired, and said so with a reason. A
+    // kill after a delay may fall between two jobs, with nothing to recover.
     const recoveries = decisions.filter((d) => isRecoveryDecision(d.decision));
-    expect(recoveries).not.toEqual([]);
+    if (kills.some((kill) => kill.point)) expect(recoveries).not.toEqual([]);
     for (const recovery of recoveries) expect(recovery.reasoning, recovery.decision).not.toBe('');
   });
 
